@@ -1,0 +1,1 @@
+"""WTForms classes (through Flask-WTF, so every form carries a CSRF token)."""

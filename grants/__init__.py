@@ -1,0 +1,35 @@
+"""Pilotfonden: the Flask application that runs Region Örebro län's small pilot-grant fund."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from flask import Flask
+
+from grants import db
+from grants.config import load_config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` overrides the environment (tests pass their database)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(files("templates")),
+    )
+    load_config(app, test_config)
+    db.init_app(app)
+
+    from grants import auth, cli, templating
+    from grants.views import applicant, errors, officer, public
+
+    auth.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(applicant.bp)
+    app.register_blueprint(officer.bp)
+    cli.init_app(app)
+    return app

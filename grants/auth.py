@@ -1,0 +1,119 @@
+"""Logging in and out (Flask-Login), the CSRF protection every form relies on, and role checks."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from forms.auth import LoginForm, LogoutForm
+from grants.db import session
+from grants.models import User
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Checked when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message_category = "info"
+
+    @app.context_processor
+    def _logout_form() -> dict[str, Any]:
+        return {"logout_form": LogoutForm()}
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    try:
+        user = session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+def require_roles(*roles: str) -> Callable[[F], F]:
+    """Only logged-in users holding one of ``roles``; others get the login page or 403."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    target = target.strip()
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def home_for(user: User) -> str:
+    if user.has_role("officer", "decider"):
+        return url_for("officer.index")
+    if user.has_role("applicant"):
+        return url_for("applicant.index")
+    return url_for("public.index")
+
+
+@bp.route("/logga-in", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        user = session.scalar(sa.select(User).where(User.email == email))
+        password = form.password.data or ""
+        if user is None:
+            check_password_hash(_DUMMY_HASH, password)
+        if user is None or not user.check_password(password):
+            error = "Fel e-postadress eller lösenord."
+        elif not user.active:
+            error = "Kontot är avstängt. Kontakta Pilotfondens handläggare om du behöver det."
+        else:
+            login_user(user)
+            flash(f"Du är inloggad som {user.name}.", "success")
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.route("/logga-ut", methods=["POST"])
+def logout() -> Any:
+    form = LogoutForm()
+    if not form.validate_on_submit():
+        abort(400)
+    logout_user()
+    flash("Du är utloggad.", "success")
+    return redirect(url_for("public.index"))

@@ -1,0 +1,105 @@
+"""Database plumbing: the declarative base, the request-scoped session and engine set-up.
+
+One engine per app (``app.extensions["pilotfonden.engine"]``) and one session per app context, so
+threads in tests and requests in production each get their own. Views commit once per request;
+operations only flush.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.globals import app_ctx
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ENGINE_KEY = "pilotfonden.engine"
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A point in time, stored as naive UTC and always returned timezone-aware (UTC).
+
+    SQLite has no time zones; storing UTC everywhere keeps both databases alike.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use datetime.now(UTC)")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_session() -> Session:
+    return Session(bind=current_app.extensions[ENGINE_KEY])
+
+
+def _scope() -> int:
+    return id(app_ctx._get_current_object())
+
+
+session: scoped_session[Session] = scoped_session(_new_session, scopefunc=_scope)
+
+
+def create_db_engine(url: str) -> sa.Engine:
+    """An engine for ``url``; on SQLite with foreign keys on and writers serialised.
+
+    pysqlite's default ``BEGIN`` (deferred) lets two writers read the same pot and then both write;
+    ``BEGIN IMMEDIATE`` takes the write lock at the start of each transaction instead (the
+    SQLAlchemy recipe for Python < 3.12 style driver transactions).
+    """
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA busy_timeout = 30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: sa.Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def init_app(app: Flask) -> None:
+    engine = create_db_engine(app.config["DATABASE_URL"])
+    app.extensions[ENGINE_KEY] = engine
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        session.remove()
+
+
+def get_engine() -> sa.Engine:
+    return current_app.extensions[ENGINE_KEY]

@@ -1,0 +1,90 @@
+"""People who log in, and the roles they hold (a user may hold several)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from grants.db import Base, UTCDateTime, utcnow
+from workflows import Role
+
+if TYPE_CHECKING:
+    from grants.models.organisations import Organisation
+
+_ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+    __table_args__ = (sa.CheckConstraint(f"role IN ({_ROLE_VALUES})", name="role"),)
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+
+
+class User(Base):
+    # "user" is a reserved word in PostgreSQL.
+    __tablename__ = "app_user"
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @validates("email")
+    def _lower(self, _key: str, value: str) -> str:
+        return value.strip().lower()
+
+    # Flask-Login protocol -------------------------------------------------------------------
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    # Passwords and roles --------------------------------------------------------------------
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def set_roles(self, roles: set[str] | frozenset[str] | list[str]) -> None:
+        wanted = {Role(r).value for r in roles}
+        self.role_rows = [row for row in self.role_rows if row.role in wanted] + [
+            UserRole(role=r) for r in sorted(wanted - self.roles)
+        ]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"

@@ -1,0 +1,50 @@
+"""Money in whole kronor: one parser and one formatter for the whole app.
+
+Amounts are ``int`` kronor everywhere (``BigInteger`` in the database); never float.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_KRONOR = 9_999_999_999
+"""Ten billion kronor less one: far above any amount the fund handles, far inside BigInteger."""
+
+NBSP = "\u00a0"
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_WHOLE = re.compile(r"^\d{1,3}(?: \d{3})*$|^\d+$")
+
+
+class InvalidAmount(ValueError):
+    """The text is not an amount in whole kronor; the message says why, in Swedish."""
+
+
+def parse_kronor(text: str) -> int:
+    """Parse ``"186 182"``, ``"186 182 kr"``, ``"186182"`` or ``"186 182,00 kr"`` into 186182.
+
+    Raises :class:`InvalidAmount` for empty text, letters, negatives, öre and absurd amounts.
+    """
+    cleaned = _SPACES.sub(" ", (text or "").strip())
+    cleaned = re.sub(r"\s*(?:kr|kronor|sek)\.?$", "", cleaned, flags=re.IGNORECASE).strip()
+    cleaned = re.sub(r"(?:,00|:-)$", "", cleaned)
+    if not cleaned:
+        raise InvalidAmount("Ange ett belopp i hela kronor.")
+    if cleaned.startswith(("-", "−")):
+        raise InvalidAmount("Beloppet kan inte vara negativt.")
+    if re.search(r"\d[.,]\d", cleaned):
+        raise InvalidAmount("Ange beloppet i hela kronor, utan ören (till exempel 25 000).")
+    if not _WHOLE.match(cleaned):
+        raise InvalidAmount("Beloppet får bara innehålla siffror, till exempel 25 000.")
+    value = int(cleaned.replace(" ", ""))
+    if value > MAX_KRONOR:
+        raise InvalidAmount("Beloppet är orimligt stort. Kontrollera antalet siffror.")
+    return value
+
+
+def format_kronor(amount: int) -> str:
+    """``186182`` → ``"186 182 kr"`` with no-break spaces, the Swedish way."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError(f"amounts are whole kronor as int, not {type(amount).__name__}")
+    sign = "−" if amount < 0 else ""
+    digits = f"{abs(amount):,}".replace(",", NBSP)
+    return f"{sign}{digits}{NBSP}kr"

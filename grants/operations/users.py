@@ -1,0 +1,70 @@
+"""Operations on users and organisations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from grants.db import session
+from grants.identifiers import InvalidOrganisationNumber, normalise_organisation_number
+from grants.models import Municipality, Organisation, OrganisationKind, User
+from grants.operations.errors import InvalidInput
+from workflows import Role
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def create_organisation(
+    *, name: str, org_number: str, kind: str, municipality_code: str | None = None
+) -> Organisation:
+    """Register an organisation; raises InvalidInput for a bad or already used number."""
+    try:
+        number = normalise_organisation_number(org_number)
+    except InvalidOrganisationNumber as exc:
+        raise InvalidInput(str(exc)) from exc
+    if kind not in {k.value for k in OrganisationKind}:
+        raise InvalidInput("Välj vilken sorts organisation det är.")
+    if municipality_code is not None and session.get(Municipality, municipality_code) is None:
+        raise InvalidInput("Välj en kommun i Örebro län.")
+    if session.scalar(sa.select(Organisation.id).where(Organisation.org_number == number)):
+        raise InvalidInput(f"Organisationen {number} finns redan registrerad.")
+    organisation = Organisation(
+        name=name.strip(), org_number=number, kind=kind, municipality_code=municipality_code
+    )
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    roles: set[str] | list[str],
+    organisation: Organisation | None = None,
+) -> User:
+    """Create a user with a hashed password; raises InvalidInput for a taken e-mail, an unknown
+    role, a short password or an applicant without an organisation."""
+    email = email.strip().lower()
+    problems = []
+    if "@" not in email:
+        problems.append("Ange en giltig e-postadress.")
+    elif session.scalar(sa.select(User.id).where(User.email == email)):
+        problems.append(f"Det finns redan ett konto för {email}.")
+    unknown = set(roles) - {r.value for r in Role}
+    if unknown:
+        problems.append(f"Okänd roll: {', '.join(sorted(unknown))}.")
+    if not roles:
+        problems.append("Ange minst en roll.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken.")
+    if Role.APPLICANT.value in roles and organisation is None:
+        problems.append("En sökande måste höra till en organisation.")
+    if problems:
+        raise InvalidInput(*problems)
+    user = User(email=email, name=name.strip(), organisation=organisation)
+    user.set_password(password)
+    user.set_roles(set(roles))
+    session.add(user)
+    session.flush()
+    return user

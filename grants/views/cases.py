@@ -1,0 +1,88 @@
+"""The case page and its workflow buttons, shared by the applicant's and the officer's views.
+
+Both audiences see the same case and history; the buttons differ because each person gets
+exactly the triggers their roles allow on this case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from forms.workflow import TransitionForm
+from grants.db import session
+from grants.models import Application
+from grants.operations.applications import TRIGGER_OPERATIONS, missing_content
+from grants.permissions import roles_on
+from workflows import State, Transition, TransitionRefused, allowed_triggers, transition_for
+
+CONCURRENT_CHANGE = (
+    "Någon annan ändrade ärendet samtidigt som du. Sidan visar nu läget som det är; "
+    "gör om åtgärden om den fortfarande behövs."
+)
+
+
+def render_case(
+    application: Application,
+    *,
+    action_endpoint: str,
+    status: int = 200,
+    refused: tuple[Transition, list[str]] | None = None,
+    forms: dict[str, TransitionForm] | None = None,
+) -> Any:
+    transitions = allowed_triggers(application.state, roles_on(current_user, application))
+    forms = dict(forms or {})
+    for transition in transitions:
+        form = forms.setdefault(
+            transition.trigger, TransitionForm(prefix=transition.trigger, formdata=None)
+        )
+        form.reason.label.text = transition.reason_label
+    return (
+        render_template(
+            "cases/show.html",
+            application=application,
+            transitions=transitions,
+            forms=forms,
+            refused=refused,
+            missing=missing_content(application) if application.state == State.DRAFT else [],
+            action_endpoint=action_endpoint,
+        ),
+        status,
+    )
+
+
+def fire_from_form(application: Application, trigger: str, *, action_endpoint: str) -> Any:
+    """Run the operation behind ``trigger`` with the posted reason; refusals re-render the case."""
+    transition = transition_for(trigger)
+    if transition is None:
+        abort(404)
+    if not roles_on(current_user, application) & transition.roles:
+        abort(403)
+    form = TransitionForm(prefix=trigger)
+    if not form.validate_on_submit():
+        reasons = [message for messages in form.errors.values() for message in messages]
+        return render_case(
+            application, action_endpoint=action_endpoint, status=422,
+            refused=(transition, reasons), forms={trigger: form},
+        )
+    try:
+        TRIGGER_OPERATIONS[trigger](application, actor=current_user, reason=form.reason.data or "")
+        session.commit()
+    except TransitionRefused as exc:
+        session.rollback()
+        return render_case(
+            application, action_endpoint=action_endpoint, status=409,
+            refused=(transition, exc.reasons), forms={trigger: form},
+        )
+    except StaleDataError:
+        session.rollback()
+        return render_case(
+            application, action_endpoint=action_endpoint, status=409,
+            refused=(transition, [CONCURRENT_CHANGE]), forms={trigger: form},
+        )
+    flash(f"{transition.done}. Ärendet har nu status «{application.state_label}».", "success")
+    return redirect(url_for(action_endpoint.rsplit(".", 1)[0] + ".show",
+                            application_id=application.id))

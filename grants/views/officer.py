@@ -1,0 +1,68 @@
+"""Case handling for officers and deciders: the list of cases and the case page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request
+
+from grants.auth import require_roles
+from grants.db import session
+from grants.models import Application
+from grants.views.cases import fire_from_form, render_case
+from workflows import State
+
+bp = Blueprint("officer", __name__, url_prefix="/handlaggning")
+STAFF = ("officer", "decider")
+VISIBLE_STATES = [s for s in State if s != State.DRAFT]
+
+
+def _load(application_id: int) -> Application:
+    application = session.get(Application, application_id)
+    # Drafts have not reached the region; to staff they do not exist yet.
+    if application is None or application.state == State.DRAFT:
+        abort(404)
+    return application
+
+
+@bp.get("/")
+@require_roles(*STAFF)
+def index() -> Any:
+    status = request.args.get("status", "")
+    if status and status not in {s.value for s in VISIBLE_STATES}:
+        abort(400, description=f"Okänd status «{status}». Välj en status i listan.")
+    query = (
+        sa.select(Application)
+        .where(Application.state != State.DRAFT.value)
+        .order_by(Application.submitted_at.desc(), Application.id.desc())
+    )
+    if status:
+        query = query.where(Application.state == status)
+    applications = session.scalars(query).all()
+    counts = dict(
+        session.execute(
+            sa.select(Application.state, sa.func.count())
+            .where(Application.state != State.DRAFT.value)
+            .group_by(Application.state)
+        ).all()
+    )
+    return render_template(
+        "officer/index.html",
+        applications=applications,
+        states=VISIBLE_STATES,
+        counts=counts,
+        status=status,
+    )
+
+
+@bp.get("/arenden/<int:application_id>")
+@require_roles(*STAFF)
+def show(application_id: int) -> Any:
+    return render_case(_load(application_id), action_endpoint="officer.fire")
+
+
+@bp.post("/arenden/<int:application_id>/atgard/<trigger>")
+@require_roles(*STAFF)
+def fire(application_id: int, trigger: str) -> Any:
+    return fire_from_form(_load(application_id), trigger, action_endpoint="officer.fire")

@@ -1,0 +1,237 @@
+"""Shared fixtures: an app per test on each configured database, and factories for the records.
+
+Database tests run on SQLite always, and also on PostgreSQL when
+``PILOTFONDEN_TEST_DATABASE_URL`` is set (every such test gets a ``[postgresql]`` twin). In CI
+(``CI=true``) a missing PostgreSQL is an error, not a silent SQLite-only run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from grants import create_app
+from grants.db import Base, create_db_engine, session
+from grants.models import Application, Organisation, User
+from grants.operations import applications as ops
+from grants.operations.users import create_organisation, create_user
+from grants.reference import seed_reference_data
+from workflows import TRANSITIONS, State
+
+PG_URL = os.environ.get("PILOTFONDEN_TEST_DATABASE_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+PASSWORD = "ett-langt-testlosenord"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and not PG_URL:
+        raise pytest.UsageError(
+            "CI=true but PILOTFONDEN_TEST_DATABASE_URL is not set: the PostgreSQL tests must run."
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if PG_URL:
+        return ["databases: SQLite and PostgreSQL (PILOTFONDEN_TEST_DATABASE_URL)"]
+    return ["databases: SQLite only (set PILOTFONDEN_TEST_DATABASE_URL to add PostgreSQL)"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "postgres_only" in item.keywords and not PG_URL:
+            item.add_marker(pytest.mark.skip(reason="needs PILOTFONDEN_TEST_DATABASE_URL"))
+
+
+# Databases -------------------------------------------------------------------------------------
+
+
+def _admin_url(url: str, database: str) -> sa.URL:
+    return sa.make_url(url).set(database=database)
+
+
+@pytest.fixture(scope="session")
+def make_pg_database() -> Iterator[Callable[[], str]]:
+    """Creates throw-away PostgreSQL databases (dropped at the end of the session)."""
+    created: list[str] = []
+    admin = sa.create_engine(sa.make_url(PG_URL), isolation_level="AUTOCOMMIT")
+
+    def make() -> str:
+        name = f"pilotfonden_t_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return _admin_url(PG_URL, name).render_as_string(hide_password=False)
+
+    yield make
+    with admin.connect() as connection:
+        for name in created:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url(make_pg_database: Callable[[], str]) -> str:
+    """One PostgreSQL database with the models' schema, emptied before each test that uses it."""
+    url = make_pg_database()
+    engine = create_db_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/test.sqlite3"
+        engine = create_db_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    url = request.getfixturevalue("pg_schema_url")
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+            "DATABASE_URL": database_url,
+            "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with app.app_context():
+        seed_reference_data(session)
+        session.commit()
+        yield app
+        session.remove()
+    app.extensions["pilotfonden.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+# Factories -------------------------------------------------------------------------------------
+
+_ORG_NUMBERS = iter(
+    # Luhn-valid, fictional organisation numbers (third digit ≥ 2: legal persons).
+    f"{n:09d}"[:6] + "-" + f"{n:09d}"[6:] + str(d)
+    for n in range(802_400_000, 802_499_999)
+    for d in range(10)
+    if __import__("grants.identifiers", fromlist=["luhn_ok"]).luhn_ok(f"{n:09d}{d}")
+)
+
+
+@pytest.fixture
+def make_organisation(app: Flask) -> Callable[..., Organisation]:
+    def make(name: str = "Testföreningen", kind: str = "association",
+             municipality_code: str | None = "1880") -> Organisation:
+        return create_organisation(name=name, org_number=next(_ORG_NUMBERS), kind=kind,
+                                   municipality_code=municipality_code)
+
+    return make
+
+
+@pytest.fixture
+def make_user(app: Flask, make_organisation: Callable[..., Organisation]) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: str, organisation: Organisation | None = None, email: str | None = None,
+             password: str = PASSWORD, active: bool = True) -> User:
+        roles = roles or ("applicant",)
+        if "applicant" in roles and organisation is None:
+            organisation = make_organisation()
+        user = create_user(
+            email=email or f"person{next(counter)}@example.se",
+            name=f"Person {'/'.join(roles)}", password=password, roles=set(roles),
+            organisation=organisation,
+        )
+        user.active = active
+        session.commit()
+        return user
+
+    return make
+
+
+def path_to(state: State) -> list[str]:
+    """The shortest list of triggers that takes a new draft to ``state`` (from the table)."""
+    paths: dict[State, list[str]] = {State.DRAFT: []}
+    frontier = [State.DRAFT]
+    while frontier:
+        current = frontier.pop(0)
+        for t in TRANSITIONS:
+            if current in t.sources and t.dest not in paths:
+                paths[t.dest] = [*paths[current], t.trigger]
+                frontier.append(t.dest)
+    return paths[state]
+
+
+REASON = "En motivering som står i ärendet."
+
+
+@pytest.fixture
+def staff(make_user: Callable[..., User]) -> dict[str, User]:
+    """One officer and one decider, made on first use."""
+    return {"officer": make_user("officer"), "decider": make_user("decider")}
+
+
+@pytest.fixture
+def make_application(
+    app: Flask, make_user: Callable[..., User], staff: dict[str, User]
+) -> Callable[..., Application]:
+    """An application in ``state``, taken there through the real operations (with audit events)."""
+
+    def make(state: State | str = State.DRAFT, *, applicant: User | None = None,
+             title: str = "Pilot för unga", summary: str = "Vi testar något nytt.") -> Application:
+        applicant = applicant or make_user("applicant")
+        assert applicant.organisation is not None
+        application = ops.create_draft_application(
+            actor=applicant, organisation=applicant.organisation, title=title, summary=summary
+        )
+        for trigger in path_to(State(state)):
+            transition = next(t for t in TRANSITIONS if t.trigger == trigger)
+            role = next(iter(transition.roles)).value
+            actor = applicant if role == "applicant" else staff[role]
+            ops.TRIGGER_OPERATIONS[trigger](application, actor=actor, reason=REASON)
+        session.commit()
+        return application
+
+    return make
+
+
+# Web helpers -----------------------------------------------------------------------------------
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, page: str = "/logga-in") -> str:
+    """A valid CSRF token for ``client``'s session, read from a real page's form."""
+    html = client.get(page).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> Any:
+    """Log in through the real form, with its CSRF token."""
+    token = csrf_token(client, "/logga-in")
+    return client.post("/logga-in", data={"csrf_token": token, "email": user.email,
+                                          "password": password})

@@ -1,0 +1,30 @@
+"""The application state machine, as pure Python (no Flask, no SQLAlchemy).
+
+The transition table in :mod:`workflows.table` is the single source of truth: the engine, the
+pages' button lists and the diagram are all derived from it.
+"""
+
+from workflows.engine import (
+    Subject,
+    TransitionRefused,
+    allowed_triggers,
+    check,
+    fire,
+    mermaid_diagram,
+)
+from workflows.states import State
+from workflows.table import TRANSITIONS, Role, Transition, transition_for
+
+__all__ = [
+    "Role",
+    "State",
+    "Subject",
+    "TRANSITIONS",
+    "Transition",
+    "TransitionRefused",
+    "allowed_triggers",
+    "check",
+    "fire",
+    "mermaid_diagram",
+    "transition_for",
+]

@@ -1,0 +1,3 @@
+from grants import create_app
+
+app = create_app()
