@@ -35,6 +35,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=False,
         WTF_CSRF_TIME_LIMIT=None,
+        PASSWORD_HASH_METHOD="scrypt",
     )
     # PILOTFONDEN_SECRET_KEY → SECRET_KEY; values that parse as JSON (numbers, true) are typed.
     app.config.from_prefixed_env("PILOTFONDEN")

@@ -114,6 +114,8 @@ def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
             "DATABASE_URL": database_url,
             "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
             "SERVER_NAME": "localhost",
+            # Hashing is still real, just cheap: scrypt would make each test user cost 0.1 s.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
     with app.app_context():

@@ -1,0 +1,77 @@
+"""Several people acting at once, with real commits, each thread on its own connection."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm.exc import StaleDataError
+
+from grants.db import session
+from grants.models import Application, AuditEvent, User
+from grants.operations import applications as ops
+from workflows import State, TransitionRefused
+
+
+def _run_in_threads(app: Flask, jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run each job in its own thread and app context (own session), all released at once."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def worker(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results[i] = jobs[i]()
+                session.commit()
+            except Exception as exc:  # the outcome is what the test inspects
+                session.rollback()
+                results[i] = exc
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def _submit(application_id: int, user_id: int) -> Callable[[], str]:
+    def job() -> str:
+        application = session.get(Application, application_id)
+        actor = session.get(User, user_id)
+        ops.submit_application(application, actor=actor)
+        return application.reference
+
+    return job
+
+
+def test_a_double_submit_gives_one_reference_and_one_event(app, make_application) -> None:
+    draft = make_application(State.DRAFT)
+    ids = (draft.id, draft.created_by_id)
+    session.remove()
+    results = _run_in_threads(app, [_submit(*ids), _submit(*ids)])
+    references = [r for r in results if isinstance(r, str)]
+    refusals = [r for r in results if isinstance(r, (TransitionRefused, StaleDataError))]
+    assert len(references) == 1 and len(refusals) == 1, results
+    submits = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.application_id == ids[0],
+                                    AuditEvent.trigger == "submit")
+    ).all()
+    assert len(submits) == 1
+    assert session.get(Application, ids[0]).reference == references[0]
+
+
+def test_simultaneous_submissions_get_unique_gap_free_references(app, make_application) -> None:
+    drafts = [make_application(State.DRAFT) for _ in range(8)]
+    jobs = [_submit(d.id, d.created_by_id) for d in drafts]
+    session.remove()
+    results = _run_in_threads(app, jobs)
+    assert all(isinstance(r, str) for r in results), results
+    numbers = sorted(int(re.fullmatch(r"PF-\d{4}-(\d{4})", r).group(1)) for r in results)
+    assert numbers == list(range(1, 9))

@@ -1,0 +1,161 @@
+"""Every (state, trigger) pair through the operations on a real database, with the audit trail."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import sqlalchemy as sa
+
+from grants.db import session
+from grants.models import Application, AuditEvent
+from grants.operations import applications as ops
+from tests.conftest import REASON
+from workflows import TRANSITIONS, State, TransitionRefused, transition_for
+from workflows.table import TRIGGERS
+
+PAIRS = list(itertools.product(list(State), TRIGGERS))
+
+
+def _events(application: Application) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.application_id == application.id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+@pytest.mark.parametrize(("state", "trigger"), PAIRS, ids=[f"{s}-{t}" for s, t in PAIRS])
+def test_each_trigger_changes_state_and_writes_one_event_only_where_the_table_allows(
+    make_application, make_user, staff, state: State, trigger: str
+) -> None:
+    applicant = make_user("applicant")
+    application = make_application(state, applicant=applicant)
+    transition = transition_for(trigger)
+    assert transition is not None
+    events_before = len(_events(application))
+    if state in transition.sources:
+        role = next(iter(transition.roles)).value
+        actor = applicant if role == "applicant" else staff[role]
+        event = ops.TRIGGER_OPERATIONS[trigger](application, actor=actor, reason=REASON)
+        session.commit()
+        session.expire_all()
+        assert application.state == transition.dest
+        events = _events(application)
+        assert len(events) == events_before + 1
+        assert (events[-1].id, events[-1].trigger) == (event.id, trigger)
+        assert (events[-1].from_state, events[-1].to_state) == (state, transition.dest)
+        assert events[-1].actor_id == actor.id and events[-1].reason == REASON
+        assert events[-1].created_at.tzinfo is not None
+    else:
+        # Someone holding every role, in the applicant organisation, is still refused.
+        everyone = make_user("applicant", "officer", "decider", organisation=applicant.organisation)
+        with pytest.raises(TransitionRefused) as refused:
+            ops.TRIGGER_OPERATIONS[trigger](application, actor=everyone, reason=REASON)
+        assert refused.value.reasons
+        session.rollback()
+        session.expire_all()
+        assert application.state == state
+        assert len(_events(application)) == events_before
+
+
+@pytest.mark.parametrize("transition", TRANSITIONS, ids=lambda t: t.trigger)
+def test_a_refused_trigger_writes_no_event_and_changes_nothing(
+    make_application, make_user, transition
+) -> None:
+    application = make_application(transition.sources[0])
+    outsider = make_user(*{"reviewer", "finance", "admin"})
+    before = (application.state, application.version, len(_events(application)))
+    with pytest.raises(TransitionRefused):
+        ops.TRIGGER_OPERATIONS[transition.trigger](application, actor=outsider, reason=REASON)
+    session.rollback()
+    session.expire_all()
+    assert (application.state, application.version, len(_events(application))) == before
+
+
+def test_an_applicant_cannot_fire_on_another_organisations_application(
+    make_application, make_user
+) -> None:
+    application = make_application(State.DRAFT)
+    stranger = make_user("applicant")
+    with pytest.raises(TransitionRefused, match="får bara göras av sökande"):
+        ops.submit_application(application, actor=stranger)
+
+
+def test_trigger_operations_cover_exactly_the_table() -> None:
+    assert set(ops.TRIGGER_OPERATIONS) == set(TRIGGERS)
+
+
+def test_submission_gives_a_reference_and_time_and_keeps_them_through_return(
+    make_application, staff
+) -> None:
+    application = make_application(State.DRAFT)
+    applicant = application.created_by
+    event = ops.submit_application(application, actor=applicant)
+    session.commit()
+    year = application.submitted_at.year
+    assert application.reference == f"PF-{year}-0001"
+    assert event.data == {"reference": application.reference}
+    first_submitted = application.submitted_at
+    ops.return_application_for_completion(application, actor=staff["officer"], reason="Budget")
+    ops.resubmit_application(application, actor=applicant)
+    session.commit()
+    assert application.reference == f"PF-{year}-0001"
+    assert application.submitted_at == first_submitted
+
+
+def test_an_incomplete_draft_is_refused_with_what_is_missing(make_application) -> None:
+    application = make_application(State.DRAFT, title="", summary="")
+    with pytest.raises(TransitionRefused) as refused:
+        ops.submit_application(application, actor=application.created_by)
+    assert refused.value.reasons == ["Ansökan saknar titel.", "Ansökan saknar sammanfattning."]
+    session.rollback()
+    assert application.reference is None
+
+
+def test_a_rolled_back_submission_gives_its_reference_number_back(make_application) -> None:
+    first = make_application(State.DRAFT)
+    second = make_application(State.DRAFT)
+    ops.submit_application(first, actor=first.created_by)
+    taken = first.reference
+    session.rollback()
+    ops.submit_application(second, actor=second.created_by)
+    session.commit()
+    assert second.reference == taken
+
+
+def test_creating_a_draft_is_logged_as_the_first_event(make_application) -> None:
+    application = make_application(State.DRAFT)
+    [event] = _events(application)
+    assert (event.trigger, event.from_state, event.to_state) == ("create", None, "draft")
+    assert event.actor_id == application.created_by_id
+
+
+def test_submitted_content_is_frozen(make_application) -> None:
+    from grants.operations.errors import NotPermitted
+
+    application = make_application(State.SUBMITTED)
+    with pytest.raises(NotPermitted, match="kan inte längre ändras"):
+        ops.update_draft_application(
+            application, actor=application.created_by, title="Ny titel", summary="x"
+        )
+
+
+def test_the_database_refuses_a_draft_with_a_reference(make_application) -> None:
+    application = make_application(State.SUBMITTED)
+    with pytest.raises(sa.exc.IntegrityError):
+        session.execute(
+            sa.update(Application).where(Application.id == application.id).values(state="draft")
+        )
+    session.rollback()
+
+
+def test_the_database_refuses_an_unknown_state(make_application) -> None:
+    application = make_application(State.SUBMITTED)
+    with pytest.raises(sa.exc.IntegrityError):
+        session.execute(
+            sa.update(Application).where(Application.id == application.id).values(state="paid")
+        )
+    session.rollback()
