@@ -85,7 +85,10 @@ def seed_demo() -> bool:
             email=email, name=name, password=DEMO_PASSWORD, roles=roles,
             organisation=organisations[org_key] if org_key else None,
         )
-    applicant_for = {"kumla": users["sara@kumla.example"], "forening": users["ali@fritidforalla.example"]}
+    applicant_for = {
+        "kumla": users["sara@kumla.example"],
+        "forening": users["ali@fritidforalla.example"],
+    }
     staff = {"officer": users["olof@regionorebrolan.example"],
              "decider": users["bo@regionorebrolan.example"]}
     for title, summary, org_key, steps in APPLICATIONS:

@@ -64,48 +64,59 @@ _BEFORE_DECISION = (State.SUBMITTED, State.RETURNED, State.ASSESSED)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
-        "submit", (State.DRAFT,), State.SUBMITTED, _APPLICANT, "Skicka in ansökan", "Ansökan skickades in",
+        trigger="submit", sources=(State.DRAFT,), dest=State.SUBMITTED, roles=_APPLICANT,
+        label="Skicka in ansökan", done="Ansökan skickades in",
         guards=(no_reasons_in("missing_content"),),
     ),
     Transition(
-        "return_for_completion", (State.SUBMITTED,), State.RETURNED, _OFFICER,
-        "Återsänd för komplettering", "Ansökan återsändes för komplettering",
+        trigger="return_for_completion", sources=(State.SUBMITTED,), dest=State.RETURNED,
+        roles=_OFFICER,
+        label="Återsänd för komplettering", done="Ansökan återsändes för komplettering",
         reason_label="Vad behöver kompletteras?", reason_required=True,
     ),
     Transition(
-        "resubmit", (State.RETURNED,), State.SUBMITTED, _APPLICANT, "Skicka in kompletterad ansökan", "Den kompletterade ansökan skickades in",
+        trigger="resubmit", sources=(State.RETURNED,), dest=State.SUBMITTED, roles=_APPLICANT,
+        label="Skicka in kompletterad ansökan", done="Den kompletterade ansökan skickades in",
         guards=(no_reasons_in("missing_content"),),
     ),
     Transition(
-        "assess", (State.SUBMITTED,), State.ASSESSED, _OFFICER, "Markera som bedömd", "Ärendet bedömdes",
+        trigger="assess", sources=(State.SUBMITTED,), dest=State.ASSESSED, roles=_OFFICER,
+        label="Markera som bedömd", done="Ärendet bedömdes",
         reason_label="Förslag till beslut (föredragandens anteckning)",
         guards=(no_reasons_in("missing_assessment"),),
     ),
     Transition(
-        "grant", (State.ASSESSED,), State.GRANTED, _DECIDER, "Bevilja", "Ansökan beviljades",
+        trigger="grant", sources=(State.ASSESSED,), dest=State.GRANTED, roles=_DECIDER,
+        label="Bevilja", done="Ansökan beviljades",
         reason_label="Skäl för beslutet",
         guards=(no_reasons_in("decision_blockers"),),
     ),
     Transition(
-        "reject", (State.ASSESSED,), State.REJECTED, _DECIDER, "Avslå", "Ansökan avslogs",
+        trigger="reject", sources=(State.ASSESSED,), dest=State.REJECTED, roles=_DECIDER,
+        label="Avslå", done="Ansökan avslogs",
         reason_label="Skäl för avslaget", reason_required=True,
         guards=(no_reasons_in("decision_blockers"),),
     ),
     Transition(
-        "withdraw", _BEFORE_DECISION, State.WITHDRAWN, _APPLICANT, "Återkalla ansökan", "Ansökan återkallades",
+        trigger="withdraw", sources=_BEFORE_DECISION, dest=State.WITHDRAWN, roles=_APPLICANT,
+        label="Återkalla ansökan", done="Ansökan återkallades",
         reason_label="Varför återkallas ansökan?", reason_required=True,
     ),
     Transition(
-        "follow_up", (State.GRANTED,), State.FOLLOWED_UP, _OFFICER, "Godkänn uppföljning", "Uppföljningen godkändes",
+        trigger="follow_up", sources=(State.GRANTED,), dest=State.FOLLOWED_UP, roles=_OFFICER,
+        label="Godkänn uppföljning", done="Uppföljningen godkändes",
         guards=(no_reasons_in("missing_follow_up"),),
     ),
     Transition(
-        "scale", (State.FOLLOWED_UP,), State.SCALED, _OFFICER,
-        "Registrera införande i ordinarie verksamhet", "Piloten infördes i ordinarie verksamhet",
+        trigger="scale", sources=(State.FOLLOWED_UP,), dest=State.SCALED, roles=_OFFICER,
+        label="Registrera införande i ordinarie verksamhet",
+        done="Piloten infördes i ordinarie verksamhet",
         guards=(no_reasons_in("missing_scale_up"),),
     ),
     Transition(
-        "close", (State.GRANTED, State.FOLLOWED_UP), State.CLOSED, _OFFICER, "Avsluta ärendet", "Ärendet avslutades",
+        trigger="close", sources=(State.GRANTED, State.FOLLOWED_UP), dest=State.CLOSED,
+        roles=_OFFICER,
+        label="Avsluta ärendet", done="Ärendet avslutades",
         reason_label="Skäl för avslut", reason_required=True,
     ),
 )

@@ -32,7 +32,9 @@ def create(email: str, name: str, roles: tuple[str, ...], org_number: str | None
             number = normalise_organisation_number(org_number)
         except InvalidOrganisationNumber as exc:
             raise click.UsageError(str(exc)) from exc
-        organisation = session.scalar(sa.select(Organisation).where(Organisation.org_number == number))
+        organisation = session.scalar(
+            sa.select(Organisation).where(Organisation.org_number == number)
+        )
         if organisation is None:
             raise click.UsageError(f"Ingen organisation har organisationsnummer {number}.")
     try:

@@ -69,7 +69,7 @@ APPEND_ONLY_POSTGRESQL = [
     """CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
        FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()""",
 ]
-"""The migration that creates the table writes the same statements (frozen there, as migrations are)."""
+# The migration that creates the table has the same statements (frozen there, as migrations are).
 
 for _statement in APPEND_ONLY_SQLITE:
     event.listen(

@@ -70,7 +70,9 @@ class User(Base):
     # Passwords and roles --------------------------------------------------------------------
     def set_password(self, password: str) -> None:
         # scrypt by default; tests choose a fast method (PASSWORD_HASH_METHOD) to stay quick.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        method = "scrypt"
+        if has_app_context():
+            method = current_app.config.get("PASSWORD_HASH_METHOD", method)
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
