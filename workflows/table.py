@@ -51,9 +51,14 @@ class Transition:
     reason_required: bool = False
     guards: tuple[Guard, ...] = field(default=())
 
+    @property
+    def reason_missing(self) -> str:
+        """The refusal given when a required reason is blank."""
+        return f"Fyll i «{self.reason_label}»."
+
     def all_guards(self) -> tuple[Guard, ...]:
         if self.reason_required:
-            return (reason_required(f"Fyll i «{self.reason_label}»."), *self.guards)
+            return (reason_required(self.reason_missing), *self.guards)
         return self.guards
 
 

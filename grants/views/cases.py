@@ -63,19 +63,22 @@ def fire_from_form(application: Application, trigger: str, *, action_endpoint: s
         abort(403)
     form = TransitionForm(prefix=trigger)
     if not form.validate_on_submit():
-        reasons = [message for messages in form.errors.values() for message in messages]
         return render_case(
             application, action_endpoint=action_endpoint, status=422,
-            refused=(transition, reasons), forms={trigger: form},
+            refused=(transition, []), forms={trigger: form},
         )
     try:
         TRIGGER_OPERATIONS[trigger](application, actor=current_user, reason=form.reason.data or "")
         session.commit()
     except TransitionRefused as exc:
         session.rollback()
+        # A missing reason belongs next to its field; the other reasons concern the whole case.
+        if transition.reason_missing in exc.reasons:
+            form.reason.errors = [transition.reason_missing]
+        others = [reason for reason in exc.reasons if reason != transition.reason_missing]
         return render_case(
             application, action_endpoint=action_endpoint, status=409,
-            refused=(transition, exc.reasons), forms={trigger: form},
+            refused=(transition, others), forms={trigger: form},
         )
     except StaleDataError:
         session.rollback()
