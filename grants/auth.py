@@ -8,7 +8,17 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,8 +33,13 @@ csrf = CSRFProtect()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Checked when the e-mail is unknown, so that a wrong address takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Checked when the e-mail is unknown, so that a wrong address takes as long as a wrong
+    password (with the same hashing method as real accounts)."""
+    return generate_password_hash("not-a-real-password", method=method)
 
 
 def init_app(app: Flask) -> None:
@@ -36,7 +51,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _logout_form() -> dict[str, Any]:
-        return {"logout_form": LogoutForm()}
+        # formdata=None: the header's form only needs its token, and must not read the request
+        # body (an error page for a too-large body would otherwise raise 413 again).
+        return {"logout_form": LogoutForm(formdata=None)}
 
 
 @login_manager.user_loader
@@ -96,7 +113,7 @@ def login() -> Any:
         user = session.scalar(sa.select(User).where(User.email == email))
         password = form.password.data or ""
         if user is None:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         if user is None or not user.check_password(password):
             error = "Fel e-postadress eller lösenord."
         elif not user.active:

@@ -7,6 +7,7 @@ Database tests run on SQLite always, and also on PostgreSQL when
 
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import uuid
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from grants import create_app
@@ -105,6 +106,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     return url
 
 
+class OwnContextClient(FlaskClient):
+    """A test client whose every request gets its own application context, ``g`` and session.
+
+    The ``app`` fixture keeps an application context pushed for the whole test, and Flask reuses
+    a pushed context for requests: without this every client would share one ``g`` (where
+    Flask-Login caches the user: a second, anonymous browser would be "logged in") and one
+    database session. Each request runs in an empty ``contextvars`` context instead, as under a
+    real server. The test's own transaction is committed first, so the request sees what the
+    test set up, and SQLite's write lock is free.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context() and session.registry.has():
+            session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
     app = create_app(
@@ -118,6 +136,7 @@ def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         }
     )
+    app.test_client_class = OwnContextClient
     with app.app_context():
         seed_reference_data(session)
         session.commit()

@@ -1,0 +1,228 @@
+"""Who may open which page: one explicit table of role × page → answer, checked cell by cell.
+
+``{case}`` is a submitted application of the applicant's own organisation, ``{draft}`` a draft of
+that organisation. Answers: a status code, or ``LOGIN`` (302 to ``/logga-in?next=<the page>``), or
+``to("/path")`` (302 straight to that path: a logged-in person on the login page goes home).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from grants.db import session
+from grants.models import Application
+from tests.conftest import csrf_token
+from tests.web.conftest import audit_event_count, page, post_action
+from workflows import State
+
+LOGIN = "302 → /logga-in?next=<page>"
+
+
+def to(path: str) -> str:
+    return f"302 → {path}"
+
+
+ROLES = ("anonymous", "applicant", "reviewer", "officer", "decider", "finance", "admin")
+OWN, STAFF, PUBLIC = to("/mina-ansokningar/"), to("/handlaggning/"), to("/")
+
+# fmt: off
+# Columns in the order of ROLES (anonymous, applicant, reviewer, officer, decider, finance, admin).
+MATRIX: dict[str, tuple[int | str, ...]] = {
+    # page                                  anonym  applic  review  officer decider finance admin
+    "/":                                   (200,    200,    200,    200,    200,    200,    200),
+    "/logga-in":                           (200,    OWN,    PUBLIC, STAFF,  STAFF,  PUBLIC, PUBLIC),
+    "/handlaggning/":                      (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/handlaggning/arenden/{case}":        (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/mina-ansokningar/":                  (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/ny":                (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{case}":            (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{draft}/redigera":  (LOGIN,  200,    403,    403,    403,    403,    403),
+}
+# fmt: on
+
+CELLS = [
+    (url, role, expected)
+    for url, row in MATRIX.items()
+    for role, expected in zip(ROLES, row, strict=True)
+]
+
+
+def test_the_matrix_covers_every_page_the_app_serves(app) -> None:
+    """A new page must get a row here (and so an access decision) before it ships."""
+    adapter = app.url_map.bind("localhost")
+    in_matrix = {adapter.match(url.format(case=1, draft=2))[0] for url in MATRIX}
+    served = {
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and rule.endpoint != "static"
+    }
+    assert in_matrix == served
+
+
+@pytest.mark.parametrize(("url", "role", "expected"), CELLS,
+                         ids=[f"{role}-{url}" for url, role, _ in CELLS])
+def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
+    app, make_user, make_application, signed_in, url: str, role: str, expected: int | str
+) -> None:
+    applicant = make_user("applicant")
+    case = make_application(State.SUBMITTED, applicant=applicant)
+    draft = make_application(State.DRAFT, applicant=applicant)
+    if role == "anonymous":
+        client = app.test_client()
+    else:
+        client = signed_in(applicant if role == "applicant" else make_user(role))
+    target = url.format(case=case.id, draft=draft.id)
+
+    response = client.get(target)
+
+    if expected == LOGIN:
+        assert response.status_code == 302
+        location = urlsplit(response.headers["Location"])
+        assert location.path == "/logga-in"
+        assert parse_qs(location.query) == {"next": [target]}
+    elif isinstance(expected, str):
+        assert response.status_code == 302
+        assert response.headers["Location"] == expected.removeprefix("302 → ")
+    else:
+        assert response.status_code == expected
+        doc = page(response)
+        assert doc.one("html").attrs["lang"] == "sv"
+        if expected == 403:
+            assert "Du har inte behörighet" in doc.one("h1").text
+
+
+@pytest.mark.parametrize("url", [
+    "/mina-ansokningar/{id}",
+    "/mina-ansokningar/{id}/redigera",
+])
+@pytest.mark.parametrize("state", [State.DRAFT, State.SUBMITTED])
+def test_applicant_opening_another_organisations_application_gets_404(
+    make_user, make_application, signed_in, url: str, state: State
+) -> None:
+    theirs = make_application(state, title="Någon annans pilot")
+    client = signed_in(make_user("applicant"))
+
+    response = client.get(url.format(id=theirs.id))
+
+    assert response.status_code == 404
+    assert "Någon annans pilot" not in response.get_data(as_text=True)
+
+
+def test_applicant_cannot_fire_a_trigger_on_another_organisations_application(
+    make_user, make_application, signed_in
+) -> None:
+    theirs = make_application(State.SUBMITTED)
+    client = signed_in(make_user("applicant"))
+    events_before = audit_event_count()
+
+    response = post_action(client, f"/mina-ansokningar/{theirs.id}/atgard/withdraw", "withdraw",
+                           "Vi vill inte längre.")
+
+    assert response.status_code == 404
+    assert theirs.state == State.SUBMITTED
+    assert audit_event_count() == events_before
+
+
+@pytest.mark.parametrize("roles", [("officer",), ("decider",), ("officer", "decider")])
+def test_staff_opening_a_draft_gets_404(make_user, make_application, signed_in, roles) -> None:
+    draft = make_application(State.DRAFT, title="Ett hemligt utkast")
+    client = signed_in(make_user(*roles))
+
+    response = client.get(f"/handlaggning/arenden/{draft.id}")
+
+    assert response.status_code == 404
+    assert "Ett hemligt utkast" not in response.get_data(as_text=True)
+
+
+def test_staff_cannot_fire_a_trigger_on_a_draft(make_user, make_application, signed_in) -> None:
+    draft = make_application(State.DRAFT)
+    client = signed_in(make_user("officer"))
+    events_before = audit_event_count()
+
+    response = post_action(client, f"/handlaggning/arenden/{draft.id}/atgard/assess", "assess")
+
+    assert response.status_code == 404
+    assert draft.state == State.DRAFT
+    assert audit_event_count() == events_before
+
+
+# (who presses, on which page, in which state, which trigger): each may not fire that trigger.
+FORBIDDEN_ACTIONS = [
+    (("decider",), "officer", State.SUBMITTED, "assess"),
+    (("decider",), "officer", State.SUBMITTED, "return_for_completion"),
+    (("officer",), "officer", State.ASSESSED, "grant"),
+    (("officer",), "officer", State.ASSESSED, "reject"),
+    (("decider",), "officer", State.GRANTED, "follow_up"),
+    (("decider",), "officer", State.GRANTED, "close"),
+    (("officer",), "officer", State.SUBMITTED, "withdraw"),
+    (("reviewer",), "officer", State.SUBMITTED, "assess"),
+    (("finance",), "officer", State.ASSESSED, "grant"),
+    (("admin",), "officer", State.SUBMITTED, "assess"),
+    (("applicant",), "applicant", State.SUBMITTED, "assess"),
+    (("applicant",), "applicant", State.ASSESSED, "grant"),
+    (("applicant",), "officer", State.SUBMITTED, "withdraw"),
+    # The applicant role counts only for one's own organisation's applications.
+    (("applicant", "officer"), "officer", State.SUBMITTED, "withdraw"),
+]
+
+
+@pytest.mark.parametrize(
+    ("roles", "audience", "state", "trigger"), FORBIDDEN_ACTIONS,
+    ids=[f"{'+'.join(r)}-{a}-{s}-{t}" for r, a, s, t in FORBIDDEN_ACTIONS],
+)
+def test_posting_a_trigger_the_role_may_not_fire_gets_403_and_changes_nothing(
+    make_user, make_application, signed_in, roles, audience: str, state: State, trigger: str
+) -> None:
+    actor = make_user(*roles)
+    # The applicant-only actor presses on its own organisation's case; everyone else on another's.
+    own = roles == ("applicant",)
+    application = make_application(state, applicant=actor if own else None)
+    client = signed_in(actor)
+    events_before = audit_event_count()
+    url = (f"/mina-ansokningar/{application.id}" if audience == "applicant"
+           else f"/handlaggning/arenden/{application.id}")
+
+    response = post_action(client, f"{url}/atgard/{trigger}", trigger, "En motivering.")
+
+    assert response.status_code == 403
+    assert "Du har inte behörighet" in page(response).one("h1").text
+    assert application.state == state
+    assert audit_event_count() == events_before
+
+
+@pytest.mark.parametrize("trigger", ["approve", "to_granted", "__init__", "SUBMIT"])
+@pytest.mark.parametrize("audience", ["officer", "applicant"])
+def test_an_unknown_trigger_gets_404_and_changes_nothing(
+    make_user, make_application, signed_in, audience: str, trigger: str
+) -> None:
+    applicant = make_user("applicant")
+    application = make_application(State.SUBMITTED, applicant=applicant)
+    if audience == "officer":
+        client, url = signed_in(make_user("officer")), f"/handlaggning/arenden/{application.id}"
+    else:
+        client, url = signed_in(applicant), f"/mina-ansokningar/{application.id}"
+    events_before = audit_event_count()
+
+    response = post_action(client, f"{url}/atgard/{trigger}", trigger, "En motivering.")
+
+    assert response.status_code == 404
+    assert application.state == State.SUBMITTED
+    assert audit_event_count() == events_before
+
+
+def test_a_workflow_post_without_csrf_token_is_refused_and_changes_nothing(
+    make_user, make_application, signed_in
+) -> None:
+    application = make_application(State.SUBMITTED)
+    client = signed_in(make_user("officer"))
+    csrf_token(client, "/")  # the session has a token; the post just does not carry it
+    events_before = audit_event_count()
+
+    response = client.post(f"/handlaggning/arenden/{application.id}/atgard/assess",
+                           data={"assess-reason": "Bedömd utan säkerhetskod."})
+
+    assert response.status_code == 400
+    session.expire_all()
+    assert session.get(Application, application.id).state == State.SUBMITTED
+    assert audit_event_count() == events_before

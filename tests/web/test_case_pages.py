@@ -1,0 +1,394 @@
+"""The case pages and the applicant's draft forms, driven through HTTP like a browser would.
+
+The buttons on a case page come from the workflow table: exactly ``allowed_triggers(state, roles)``.
+Pressing one runs the operation (one audit event, shown in the history); a refusal answers 409 with
+the engine's Swedish reason, keeps what was typed and writes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from grants.db import session
+from grants.models import Application, AuditEvent
+from tests.conftest import csrf_token
+from tests.web.conftest import (
+    audit_event_count,
+    error_summary,
+    field_error,
+    history,
+    page,
+    post_action,
+    trigger_buttons,
+)
+from workflows import TRANSITIONS, State, allowed_triggers, transition_for
+
+NON_DRAFT_STATES = [s for s in State if s != State.DRAFT]
+STAFF_VIEWERS = [("officer",), ("decider",), ("officer", "decider")]
+
+
+def case_url(application: Application, audience: str) -> str:
+    if audience == "applicant":
+        return f"/mina-ansokningar/{application.id}"
+    return f"/handlaggning/arenden/{application.id}"
+
+
+def last_event(application: Application) -> AuditEvent:
+    return session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.application_id == application.id)
+        .order_by(AuditEvent.id.desc()).limit(1)
+    ).one()
+
+
+# Buttons ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("roles", STAFF_VIEWERS, ids="+".join)
+@pytest.mark.parametrize("state", NON_DRAFT_STATES)
+def test_staff_case_page_shows_buttons_for_exactly_the_allowed_triggers(
+    make_user, make_application, signed_in, state: State, roles: tuple[str, ...]
+) -> None:
+    application = make_application(state)
+    client = signed_in(make_user(*roles))
+
+    response = client.get(case_url(application, "officer"))
+
+    assert response.status_code == 200
+    doc = page(response)
+    expected = {t.trigger for t in allowed_triggers(state, roles)}
+    assert trigger_buttons(doc) == expected
+    # Each button posts to its own trigger's address on this case.
+    for trigger in expected:
+        form = next(f for f in doc.find_all("form", class_="action")
+                    if trigger in trigger_buttons(f))
+        assert form.attrs["action"] == f"/handlaggning/arenden/{application.id}/atgard/{trigger}"
+    if not expected:
+        assert "Det finns inga åtgärder som du kan göra i ärendet just nu." in doc.text
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_applicant_case_page_shows_buttons_for_exactly_the_applicants_triggers(
+    make_user, make_application, signed_in, state: State
+) -> None:
+    applicant = make_user("applicant")
+    application = make_application(state, applicant=applicant)
+    client = signed_in(applicant)
+
+    doc = page(client.get(case_url(application, "applicant")))
+
+    assert trigger_buttons(doc) == {t.trigger for t in allowed_triggers(state, {"applicant"})}
+
+
+@pytest.mark.parametrize("state", [State.SUBMITTED, State.ASSESSED])
+def test_an_officer_who_also_applies_gets_no_applicant_buttons_on_another_organisations_case(
+    make_user, make_application, signed_in, state: State
+) -> None:
+    client = signed_in(make_user("applicant", "officer"))
+    application = make_application(state)  # another organisation's
+
+    doc = page(client.get(case_url(application, "officer")))
+
+    assert trigger_buttons(doc) == {t.trigger for t in allowed_triggers(state, {"officer"})}
+    assert "withdraw" not in trigger_buttons(doc)
+
+
+# Pressing a button ------------------------------------------------------------------------------
+
+PRESSABLE = [(source, t.trigger) for t in TRANSITIONS for source in t.sources]
+
+
+@pytest.mark.parametrize(("state", "trigger"), PRESSABLE,
+                         ids=[f"{s}-{t}" for s, t in PRESSABLE])
+def test_pressing_an_allowed_button_runs_the_trigger_and_the_history_shows_it(
+    make_user, make_application, signed_in, state: State, trigger: str
+) -> None:
+    transition = transition_for(trigger)
+    applicant = make_user("applicant")
+    application = make_application(state, applicant=applicant)
+    if "applicant" in {r.value for r in transition.roles}:
+        actor, audience = applicant, "applicant"
+    else:
+        actor, audience = make_user("officer", "decider"), "officer"
+    client = signed_in(actor)
+    url = case_url(application, audience)
+    entries_before = history(page(client.get(url)))
+    events_before = audit_event_count()
+    reason = f"Motivering för {trigger}: allt är i sin ordning."
+
+    response = post_action(client, f"{url}/atgard/{trigger}", trigger, reason)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == url
+    assert application.state == transition.dest
+    assert audit_event_count() == events_before + 1
+    event = last_event(application)
+    assert (event.trigger, event.actor_id, event.reason) == (trigger, actor.id, reason)
+
+    doc = page(client.get(url))
+    assert f"{transition.done}. Ärendet har nu status «{transition.dest.label}»." in doc.text
+    entries = history(doc)
+    assert entries[:-1] == entries_before
+    assert len(entries) == len(entries_before) + 1
+    assert transition.done in entries[-1]
+    assert reason in entries[-1]
+    assert f"av {actor.name}" in entries[-1]
+    assert f"({State(state).label} → {transition.dest.label})" in entries[-1]
+
+
+def test_a_reason_with_markup_is_shown_as_text(make_user, make_application, signed_in) -> None:
+    application = make_application(State.SUBMITTED)
+    client = signed_in(make_user("officer"))
+    url = case_url(application, "officer")
+    reason = '<script>alert("x")</script> & <b>fet</b>'
+
+    post_action(client, f"{url}/atgard/assess", "assess", reason)
+
+    html = client.get(url).get_data(as_text=True)
+    assert "<script>alert" not in html and "<b>fet</b>" not in html
+    assert reason in history(page(client.get(url)))[-1]
+
+
+# (who, state, trigger, typed reason, what the page must say)
+REFUSALS = [
+    ("officer", State.SUBMITTED, "return_for_completion", "",
+     "Fyll i «Vad behöver kompletteras?»."),
+    ("officer", State.SUBMITTED, "return_for_completion", "  \n  ",
+     "Fyll i «Vad behöver kompletteras?»."),
+    ("decider", State.ASSESSED, "reject", "", "Fyll i «Skäl för avslaget»."),
+    ("officer", State.GRANTED, "close", " ", "Fyll i «Skäl för avslut»."),
+    ("applicant", State.SUBMITTED, "withdraw", "", "Fyll i «Varför återkallas ansökan?»."),
+]
+
+
+@pytest.mark.parametrize(("who", "state", "trigger", "typed", "message"), REFUSALS,
+                         ids=[f"{w}-{s}-{t}-{typed!r}" for w, s, t, typed, _ in REFUSALS])
+def test_a_refused_trigger_answers_409_with_the_engines_reason_and_writes_nothing(
+    make_user, make_application, signed_in, who: str, state: State, trigger: str, typed: str,
+    message: str,
+) -> None:
+    applicant = make_user("applicant")
+    application = make_application(state, applicant=applicant)
+    client = signed_in(applicant if who == "applicant" else make_user(who))
+    audience = "applicant" if who == "applicant" else "officer"
+    url = case_url(application, audience)
+    events_before = audit_event_count()
+
+    response = post_action(client, f"{url}/atgard/{trigger}", trigger, typed)
+
+    assert response.status_code == 409
+    doc = page(response)
+    summary = error_summary(doc) or ""
+    assert f"«{transition_for(trigger).label}» gick inte att genomföra" in summary
+    assert message in summary
+    assert message in (field_error(doc, f"{trigger}-reason") or "")
+    assert doc.one("textarea", name=f"{trigger}-reason").value == typed
+    # The page is still the whole case, with every button the person had.
+    roles = {"applicant"} if who == "applicant" else {who}
+    assert trigger_buttons(doc) == {t.trigger for t in allowed_triggers(state, roles)}
+    assert application.state == state
+    assert audit_event_count() == events_before
+
+
+def test_submitting_an_incomplete_draft_is_refused_with_what_is_missing_and_keeps_the_comment(
+    make_user, make_application, signed_in
+) -> None:
+    applicant = make_user("applicant")
+    draft = make_application(State.DRAFT, applicant=applicant, title="", summary="")
+    client = signed_in(applicant)
+    url = case_url(draft, "applicant")
+    events_before = audit_event_count()
+
+    response = post_action(client, f"{url}/atgard/submit", "submit", "Nu skickar vi in den.")
+
+    assert response.status_code == 409
+    doc = page(response)
+    summary = error_summary(doc) or ""
+    assert "Ansökan saknar titel." in summary
+    assert "Ansökan saknar sammanfattning." in summary
+    assert doc.one("textarea", name="submit-reason").value == "Nu skickar vi in den."
+    assert draft.state == State.DRAFT and draft.reference is None
+    assert audit_event_count() == events_before
+
+
+def test_a_too_long_reason_answers_422_at_the_field_keeps_the_text_and_writes_nothing(
+    make_user, make_application, signed_in
+) -> None:
+    application = make_application(State.SUBMITTED)
+    client = signed_in(make_user("officer"))
+    url = case_url(application, "officer")
+    typed = "lång " * 1001  # 5005 characters
+    events_before = audit_event_count()
+
+    response = post_action(client, f"{url}/atgard/assess", "assess", typed)
+
+    assert response.status_code == 422
+    doc = page(response)
+    assert "Texten får vara högst 5000 tecken." in (field_error(doc, "assess-reason") or "")
+    assert "Texten får vara högst 5000 tecken." in (error_summary(doc) or "")
+    assert doc.one("textarea", name="assess-reason").value == typed
+    assert application.state == State.SUBMITTED
+    assert audit_event_count() == events_before
+
+
+def test_one_person_with_officer_and_decider_roles_takes_a_case_from_submitted_to_scaled(
+    make_user, make_application, signed_in
+) -> None:
+    application = make_application(State.SUBMITTED)
+    client = signed_in(make_user("officer", "decider"))
+    url = case_url(application, "officer")
+    steps = [
+        ("assess", State.ASSESSED, "Uppfyller kriterierna; föreslås beviljas."),
+        ("grant", State.GRANTED, "Beviljas enligt förslaget."),
+        ("follow_up", State.FOLLOWED_UP, "Uppföljningsrapporten är godkänd."),
+        ("scale", State.SCALED, "Kommunen har tagit över verksamheten."),
+    ]
+
+    for trigger, dest, reason in steps:
+        response = post_action(client, f"{url}/atgard/{trigger}", trigger, reason)
+        assert response.status_code == 302, (trigger, response.status_code)
+        assert application.state == dest
+
+    doc = page(client.get(url))
+    entries = history(doc)
+    assert len(entries) == 2 + len(steps)
+    assert "Utkastet skapades" in entries[0]
+    assert re.search(r"Ansökan skickades in och fick referensen PF-\d{4}-\d{4}", entries[1])
+    for entry, (trigger, dest, reason) in zip(entries[2:], steps, strict=True):
+        assert transition_for(trigger).done in entry
+        assert reason in entry
+        assert f"→ {dest.label})" in entry
+    assert trigger_buttons(doc) == set()
+
+
+# The applicant's draft ----------------------------------------------------------------------------
+
+
+def test_applicant_creates_edits_and_submits_a_draft_then_can_no_longer_edit_it(
+    make_user, signed_in
+) -> None:
+    applicant = make_user("applicant")
+    client = signed_in(applicant)
+
+    form = client.get("/mina-ansokningar/ny")
+    assert form.status_code == 200
+    created = client.post("/mina-ansokningar/ny", data={
+        "csrf_token": csrf_token(client, "/mina-ansokningar/ny"),
+        "title": "Läxhjälp på biblioteket", "summary": "Unga hjälper yngre med läxor.",
+    })
+    assert created.status_code == 302
+    match = re.fullmatch(r"/mina-ansokningar/(\d+)", created.headers["Location"])
+    assert match
+    application = session.get(Application, int(match.group(1)))
+    assert application.state == State.DRAFT
+    assert application.organisation_id == applicant.organisation_id
+    assert (application.title, application.summary) == (
+        "Läxhjälp på biblioteket", "Unga hjälper yngre med läxor.")
+
+    edit_url = f"/mina-ansokningar/{application.id}/redigera"
+    edit_form = page(client.get(edit_url))
+    assert edit_form.one("input", name="title").value == "Läxhjälp på biblioteket"
+    edited = client.post(edit_url, data={
+        "csrf_token": csrf_token(client, edit_url),
+        "title": "Läxhjälp på stadsbiblioteket", "summary": "Unga hjälper yngre med läxor.",
+    })
+    assert edited.status_code == 302
+    assert application.title == "Läxhjälp på stadsbiblioteket"
+
+    show_url = f"/mina-ansokningar/{application.id}"
+    submitted = post_action(client, f"{show_url}/atgard/submit", "submit")
+    assert submitted.status_code == 302
+    assert application.state == State.SUBMITTED
+    year = datetime.now(ZoneInfo("Europe/Stockholm")).year
+    assert re.fullmatch(rf"PF-{year}-\d{{4}}", application.reference)
+    shown = page(client.get(show_url))
+    assert shown.one("p", class_="eyebrow").text == application.reference
+    assert f"fick referensen {application.reference}" in history(shown)[-1]
+    assert not shown.find("a", href=edit_url), "no edit link once submitted"
+
+    refused = client.get(edit_url)
+    assert refused.status_code == 409
+    assert "kan inte ändras" in page(refused).text
+    refused_post = client.post(edit_url, data={
+        "csrf_token": csrf_token(client, show_url), "title": "Ändrad i efterhand", "summary": "x",
+    })
+    assert refused_post.status_code == 409
+    assert application.title == "Läxhjälp på stadsbiblioteket"
+
+
+def test_a_too_long_title_on_a_new_draft_answers_422_at_the_field_and_keeps_the_text(
+    make_user, signed_in
+) -> None:
+    client = signed_in(make_user("applicant"))
+    title = "T" * 201
+    summary = "En sammanfattning som ska stå kvar."
+    count_before = session.scalar(sa.select(sa.func.count()).select_from(Application))
+
+    response = client.post("/mina-ansokningar/ny", data={
+        "csrf_token": csrf_token(client, "/mina-ansokningar/ny"),
+        "title": title, "summary": summary,
+    })
+
+    assert response.status_code == 422
+    doc = page(response)
+    assert "Titeln får vara högst 200 tecken." in (field_error(doc, "title") or "")
+    assert doc.one("input", name="title").attrs.get("aria-invalid") == "true"
+    assert doc.one("textarea", name="summary").value == summary
+    assert doc.one("input", name="title").value == title
+    assert session.scalar(sa.select(sa.func.count()).select_from(Application)) == count_before
+
+
+def test_a_too_long_title_when_editing_answers_422_and_changes_nothing(
+    make_user, make_application, signed_in
+) -> None:
+    applicant = make_user("applicant")
+    draft = make_application(State.DRAFT, applicant=applicant, title="Kvar som förut")
+    client = signed_in(applicant)
+    edit_url = f"/mina-ansokningar/{draft.id}/redigera"
+
+    response = client.post(edit_url, data={
+        "csrf_token": csrf_token(client, edit_url),
+        "title": "T" * 201, "summary": "Ny sammanfattning som inte sparas.",
+    })
+
+    assert response.status_code == 422
+    doc = page(response)
+    assert "Titeln får vara högst 200 tecken." in (field_error(doc, "title") or "")
+    assert doc.one("textarea", name="summary").value == "Ny sammanfattning som inte sparas."
+    assert (draft.title, draft.summary) == ("Kvar som förut", "Vi testar något nytt.")
+
+
+# Form markup --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["login", "new-draft", "case"])
+def test_fields_without_errors_carry_no_aria_invalid_and_describe_only_existing_elements(
+    app, make_user, make_application, signed_in, where: str
+) -> None:
+    """``aria-invalid`` other than "false" counts as "true" for screen readers, and an
+    ``aria-describedby`` naming a missing id points at nothing."""
+    if where == "login":
+        doc = page(app.test_client().get("/logga-in"))
+    elif where == "new-draft":
+        doc = page(signed_in(make_user("applicant")).get("/mina-ansokningar/ny"))
+    else:
+        application = make_application(State.SUBMITTED)
+        doc = page(signed_in(make_user("officer")).get(case_url(application, "officer")))
+
+    ids = {e.attrs["id"] for e in doc.iter() if "id" in e.attrs}
+    controls = [e for e in doc.iter() if e.tag in ("input", "textarea", "select")
+                and e.attrs.get("type") != "hidden"]
+    assert controls
+    problems = []
+    for control in controls:
+        name = control.attrs.get("name")
+        if control.attrs.get("aria-invalid", "false") != "false":
+            problems.append(f'{name}: aria-invalid="{control.attrs["aria-invalid"]}"')
+        for described_by in control.attrs.get("aria-describedby", "").split():
+            if described_by not in ids:
+                problems.append(f'{name}: aria-describedby names missing id "{described_by}"')
+    assert problems == []
