@@ -47,9 +47,21 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``postgres_only`` tests run only on PostgreSQL: their SQLite twins are deselected, and
+    without a PostgreSQL URL they are skipped (outside CI, which refuses to start without one)."""
+    keep, drop = [], []
     for item in items:
-        if "postgres_only" in item.keywords and not PG_URL:
-            item.add_marker(pytest.mark.skip(reason="needs PILOTFONDEN_TEST_DATABASE_URL"))
+        if "postgres_only" in item.keywords:
+            backend = getattr(item, "callspec", None) and item.callspec.params.get("database_url")
+            if not PG_URL:
+                item.add_marker(pytest.mark.skip(reason="needs PILOTFONDEN_TEST_DATABASE_URL"))
+            elif backend != "postgresql":
+                drop.append(item)
+                continue
+        keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 # Databases -------------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm.exc import StaleDataError
@@ -75,3 +77,47 @@ def test_simultaneous_submissions_get_unique_gap_free_references(app, make_appli
     assert all(isinstance(r, str) for r in results), results
     numbers = sorted(int(re.fullmatch(r"PF-\d{4}-(\d{4})", r).group(1)) for r in results)
     assert numbers == list(range(1, 9))
+
+
+@pytest.mark.postgres_only
+def test_the_row_lock_makes_a_stale_second_actor_see_the_new_state(app, make_application) -> None:
+    """PostgreSQL lets a second request read the case before the first commits. The operation's
+    row lock makes it wait and re-read, so it is refused with a reason (not a version clash)."""
+    draft = make_application(State.DRAFT)
+    ids = (draft.id, draft.created_by_id)
+    session.remove()
+    first_has_lock, second_has_read = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def first() -> None:
+        with app.app_context():
+            application = session.get(Application, ids[0])
+            second_has_read.wait(timeout=30)
+            ops.submit_application(application, actor=session.get(User, ids[1]))
+            first_has_lock.set()
+            time.sleep(0.3)  # hold the lock while the second actor tries to act
+            session.commit()
+
+    def second() -> None:
+        with app.app_context():
+            application = session.get(Application, ids[0])
+            assert application.state == "draft"  # read before the first one committed
+            actor = session.get(User, ids[1])
+            second_has_read.set()
+            first_has_lock.wait(timeout=30)
+            try:
+                ops.submit_application(application, actor=actor)
+                session.commit()
+                outcome["second"] = "submitted"
+            except Exception as exc:  # the outcome is what the test inspects
+                session.rollback()
+                outcome["second"] = exc
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    refusal = outcome["second"]
+    assert isinstance(refusal, TransitionRefused), refusal
+    assert "«Inkommen»" in refusal.reasons[0]

@@ -1,8 +1,8 @@
 """List pages issue a fixed number of SQL queries however many rows they show (no N+1).
 
 Queries are counted with a ``before_cursor_execute`` listener on the app's engine around one
-request; each request runs with its own fresh session (see ``OwnContextClient`` in tests/conftest.py), so nothing is
-served from an identity map the test filled.
+request; each request runs with its own fresh session (see ``OwnContextClient`` in
+tests/conftest.py), so nothing is served from an identity map the test filled.
 """
 
 from __future__ import annotations
