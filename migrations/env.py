@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from grants.db import Base
 from grants import models  # noqa: F401  (registers the tables)
+from grants.db import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
