@@ -28,11 +28,13 @@ CONCURRENT_CHANGE = (
 def render_case(
     application: Application,
     *,
-    action_endpoint: str,
+    audience: str,
     status: int = 200,
     refused: tuple[Transition, list[str]] | None = None,
     forms: dict[str, TransitionForm] | None = None,
 ) -> Any:
+    """The case page for ``audience``, the blueprint showing it (``"applicant"`` or ``"officer"``);
+    ``refused`` is the transition just refused and its reasons."""
     transitions = allowed_triggers(application.state, roles_on(current_user, application))
     forms = dict(forms or {})
     for transition in transitions:
@@ -48,13 +50,13 @@ def render_case(
             forms=forms,
             refused=refused,
             missing=missing_content(application) if application.state == State.DRAFT else [],
-            action_endpoint=action_endpoint,
+            audience=audience,
         ),
         status,
     )
 
 
-def fire_from_form(application: Application, trigger: str, *, action_endpoint: str) -> Any:
+def fire_from_form(application: Application, trigger: str, *, audience: str) -> Any:
     """Run the operation behind ``trigger`` with the posted reason; refusals re-render the case."""
     transition = transition_for(trigger)
     if transition is None:
@@ -64,7 +66,7 @@ def fire_from_form(application: Application, trigger: str, *, action_endpoint: s
     form = TransitionForm(prefix=trigger)
     if not form.validate_on_submit():
         return render_case(
-            application, action_endpoint=action_endpoint, status=422,
+            application, audience=audience, status=422,
             refused=(transition, []), forms={trigger: form},
         )
     try:
@@ -77,15 +79,14 @@ def fire_from_form(application: Application, trigger: str, *, action_endpoint: s
             form.reason.errors = [transition.reason_missing]
         others = [reason for reason in exc.reasons if reason != transition.reason_missing]
         return render_case(
-            application, action_endpoint=action_endpoint, status=409,
+            application, audience=audience, status=409,
             refused=(transition, others), forms={trigger: form},
         )
     except StaleDataError:
         session.rollback()
         return render_case(
-            application, action_endpoint=action_endpoint, status=409,
+            application, audience=audience, status=409,
             refused=(transition, [CONCURRENT_CHANGE]), forms={trigger: form},
         )
     flash(f"{transition.done}. Ärendet har nu status «{application.state_label}».", "success")
-    return redirect(url_for(action_endpoint.rsplit(".", 1)[0] + ".show",
-                            application_id=application.id))
+    return redirect(url_for(f"{audience}.show", application_id=application.id))

@@ -11,11 +11,13 @@ from grants.auth import require_roles
 from grants.db import session
 from grants.models import Application
 from grants.views.cases import fire_from_form, render_case
+from grants.views.pagination import Pages, page_number
 from workflows import State
 
 bp = Blueprint("officer", __name__, url_prefix="/handlaggning")
 STAFF = ("officer", "decider")
 VISIBLE_STATES = [s for s in State if s != State.DRAFT]
+PER_PAGE = 50
 
 
 def _load(application_id: int) -> Application:
@@ -32,24 +34,28 @@ def index() -> Any:
     status = request.args.get("status", "")
     if status and status not in {s.value for s in VISIBLE_STATES}:
         abort(400, description=f"Okänd status «{status}». Välj en status i listan.")
-    query = (
-        sa.select(Application)
-        .where(Application.state != State.DRAFT.value)
-        .order_by(Application.submitted_at.desc(), Application.id.desc())
-    )
-    if status:
-        query = query.where(Application.state == status)
-    applications = session.scalars(query).all()
-    counts = dict(
+    page = page_number(request.args.get("sida"))
+    counts: dict[str, int] = dict(
         session.execute(
             sa.select(Application.state, sa.func.count())
             .where(Application.state != State.DRAFT.value)
             .group_by(Application.state)
         ).all()
     )
+    total = counts.get(status, 0) if status else sum(counts.values())
+    query = (
+        sa.select(Application)
+        .where(Application.state != State.DRAFT.value)
+        .order_by(Application.submitted_at.desc(), Application.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    )
+    if status:
+        query = query.where(Application.state == status)
     return render_template(
         "officer/index.html",
-        applications=applications,
+        applications=session.scalars(query).all(),
+        pages=Pages(page=page, total=total, per_page=PER_PAGE),
         states=VISIBLE_STATES,
         counts=counts,
         status=status,
@@ -59,10 +65,10 @@ def index() -> Any:
 @bp.get("/arenden/<int:application_id>")
 @require_roles(*STAFF)
 def show(application_id: int) -> Any:
-    return render_case(_load(application_id), action_endpoint="officer.fire")
+    return render_case(_load(application_id), audience="officer")
 
 
 @bp.post("/arenden/<int:application_id>/atgard/<trigger>")
 @require_roles(*STAFF)
 def fire(application_id: int, trigger: str) -> Any:
-    return fire_from_form(_load(application_id), trigger, action_endpoint="officer.fire")
+    return fire_from_form(_load(application_id), trigger, audience="officer")
