@@ -107,7 +107,7 @@ def _lock(application: Application) -> None:
     session.execute(
         sa.select(Application.id).where(Application.id == application.id).with_for_update()
     )
-    session.refresh(application, attribute_names=["state", "version", "reference", "submitted_at"])
+    session.refresh(application)
 
 
 def _transition(
