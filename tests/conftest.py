@@ -135,19 +135,22 @@ class OwnContextClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+def app_config(database_url: str, folder: Any, **more: Any) -> dict[str, Any]:
+    """The configuration every test app starts from (the browser tests' live server too)."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": database_url,
+        "MAIL_OUTBOX_DIR": str(folder / "outbox"),
+        # Hashing is still real, just cheap: scrypt would make each test user cost 0.1 s.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        **more,
+    }
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-            "DATABASE_URL": database_url,
-            "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-            "SERVER_NAME": "localhost",
-            # Hashing is still real, just cheap: scrypt would make each test user cost 0.1 s.
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
+    app = create_app(app_config(database_url, tmp_path, SERVER_NAME="localhost"))
     app.test_client_class = OwnContextClient
     with app.app_context():
         seed_reference_data(session)

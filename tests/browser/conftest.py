@@ -24,6 +24,7 @@ from grants.db import Base, create_db_engine, session
 from grants.operations.applications import create_draft_application, submit_application
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
+from tests.conftest import app_config
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -99,16 +100,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     Base.metadata.create_all(engine)
     engine.dispose()
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "browser-test-secret-key-that-is-long-enough-0123456789",
-            "DATABASE_URL": url,
-            "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
-            # Hashing is still real, just cheap (as in tests/conftest.py).
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        }
-    )
+    app = create_app(app_config(url, tmp))
     with app.app_context():
         reference = _seed()
         session.remove()
