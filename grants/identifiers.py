@@ -12,7 +12,7 @@ class InvalidOrganisationNumber(ValueError):
     """The text is not a valid organisationsnummer; the message says why, in Swedish."""
 
 
-_SHAPE = re.compile(r"^(?:16)?(\d{6})-?(\d{4})$")
+_SHAPE = re.compile(r"^(?:16)?([0-9]{6})-?([0-9]{4})$")
 
 
 def luhn_ok(digits: str) -> bool:

@@ -12,7 +12,7 @@ MAX_KRONOR = 9_999_999_999
 
 NBSP = "\u00a0"
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_WHOLE = re.compile(r"^\d{1,3}(?: \d{3})*$|^\d+$")
+_WHOLE = re.compile(r"^[0-9]{1,3}(?: [0-9]{3})*$|^[0-9]+$")  # ASCII digits only
 
 
 class InvalidAmount(ValueError):
@@ -31,7 +31,7 @@ def parse_kronor(text: str) -> int:
         raise InvalidAmount("Ange ett belopp i hela kronor.")
     if cleaned.startswith(("-", "−")):
         raise InvalidAmount("Beloppet kan inte vara negativt.")
-    if re.search(r"\d[.,]\d", cleaned):
+    if re.search(r"[0-9][.,][0-9]", cleaned):
         raise InvalidAmount("Ange beloppet i hela kronor, utan ören (till exempel 25 000).")
     if not _WHOLE.match(cleaned):
         raise InvalidAmount("Beloppet får bara innehålla siffror, till exempel 25 000.")

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flask import abort
 
 MAX_PAGE = 1_000_000
+_DIGITS = re.compile(r"[0-9]{1,7}")
 
 
 def page_number(value: str | None) -> int:
     """The page asked for, from 1; a malformed number is a 400 with a Swedish explanation."""
     if value is None or value == "":
         return 1
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= MAX_PAGE:
         abort(400, description=f"Sidnumret «{value}» är inte giltigt. Ange ett heltal från 1.")
     return int(value)
 

@@ -28,6 +28,7 @@ def test_valid_organisation_numbers_are_normalised(text: str, expected: str) -> 
         ("", "tio siffror"),
         ("19811218-9876", "tio siffror"),
         ("811218-9876", "personnummer"),
+        ("٢٣٢١٠٠-٠١٦٤", "tio siffror"),
     ],
 )
 def test_invalid_organisation_numbers_are_refused_with_a_reason(text: str, message: str) -> None:

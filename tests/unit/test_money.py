@@ -25,6 +25,7 @@ def test_parse_kronor_accepts_the_ways_swedes_write_amounts(text: str, expected:
         ("12a", "bara innehålla siffror"), ("-500", "negativt"), ("−500", "negativt"),
         ("100,50", "utan ören"), ("100.5", "utan ören"), ("1 00 000", "bara innehålla siffror"),
         ("99999999999", "orimligt stort"), ("1e6", "bara innehålla siffror"),
+        ("١٢٣", "bara innehålla siffror"), ("²", "bara innehålla siffror"),
     ],
 )
 def test_parse_kronor_refuses_bad_input_with_a_swedish_reason(text: str, message: str) -> None:

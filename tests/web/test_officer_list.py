@@ -47,7 +47,7 @@ def test_the_state_filter_shows_only_that_state_with_counts(make_application,
     assert submitted.reference not in html
 
 
-@pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", "99999999999"])
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "1.5", "99999999999", "²", "٣"])
 def test_a_malformed_page_number_is_a_400_with_a_swedish_message(officer_client, value) -> None:
     response = officer_client.get(f"/handlaggning/?sida={value}")
     assert response.status_code == 400
