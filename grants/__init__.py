@@ -21,9 +21,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
     db.init_app(app)
 
-    from grants import auth, cli, templating
+    from grants import auth, cli, observability, security, templating
     from grants.views import applicant, errors, officer, public
 
+    observability.init_app(app)
+    security.init_app(app)
     auth.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
