@@ -4,6 +4,10 @@ They run on SQLite only, with their own app and database (not the ``app`` fixtur
 tests/conftest.py, which is parametrised over databases). Without ``/usr/bin/chromium`` they are
 skipped on a developer's machine and fail in CI (``CI=true``). Each test leaves a screenshot in
 ``test-artifacts/browser/<test name>.png``.
+
+The ``axe`` fixture runs an axe-core accessibility scan on a page. axe-core comes from npm
+(``package.json``, pinned in ``package-lock.json``; ``scripts/test`` runs ``npm ci``); without
+``node_modules/axe-core`` the scans are skipped locally and fail in CI, like a missing Chromium.
 """
 
 from __future__ import annotations
@@ -11,17 +15,22 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from werkzeug.serving import make_server
 
 from grants import create_app
 from grants.db import Base, create_db_engine, session
-from grants.operations.applications import create_draft_application, submit_application
+from grants.operations.applications import (
+    assess_application,
+    create_draft_application,
+    submit_application,
+)
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
 from tests.conftest import app_config
@@ -41,10 +50,23 @@ CHROMIUM_ARGS = [
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BROWSER_DIR = Path(__file__).resolve().parent
 ARTIFACTS = BROWSER_DIR.parents[1] / "test-artifacts" / "browser"
+AXE_JS = BROWSER_DIR.parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 OFFICER_EMAIL = "handlaggare@example.se"
 OFFICER_NAME = "Hanna Handläggare"
+APPLICANT_EMAIL = "sokande@example.se"
 PASSWORD = "ett-langt-testlosenord"
+# One person per role, all with PASSWORD: role -> (e-mail, name). The applicant belongs to the
+# organisation that owns every seeded application.
+USERS: dict[str, tuple[str, str]] = {
+    "applicant": (APPLICANT_EMAIL, "Sara Sökande"),
+    "reviewer": ("granskare@example.se", "Greta Granskare"),
+    "officer": (OFFICER_EMAIL, OFFICER_NAME),
+    "decider": ("beslutsfattare@example.se", "Bo Beslutsfattare"),
+    "finance": ("ekonom@example.se", "Erik Ekonom"),
+    "admin": ("admin@example.se", "Adam Administratör"),
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -58,33 +80,65 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @dataclass(frozen=True)
+class Seeded:
+    case_reference: str
+    draft_id: int
+    submitted_id: int
+    assessed_id: int
+
+
+@dataclass(frozen=True)
 class LiveServer:
     url: str
     officer_email: str
     password: str
     case_reference: str
+    """The submitted application's case reference."""
+    emails: Mapping[str, str]
+    """One user per role (``"applicant"``, ``"reviewer"``, ``"officer"``, ``"decider"``,
+    ``"finance"``, ``"admin"``), all with ``password``."""
+    draft_id: int
+    """A draft of the applicant's organisation (title but no summary, so it cannot be sent)."""
+    submitted_id: int
+    """The submitted application (``case_reference``)."""
+    assessed_id: int
+    """An assessed application, waiting for the decider."""
 
 
-def _seed() -> str:
-    """Reference data, an officer and one submitted application; returns its case reference."""
+def _seed() -> Seeded:
+    """Reference data, one user per role (USERS), and the applicant organisation's applications:
+    a draft, a submitted one and an assessed one."""
     seed_reference_data(session)
-    create_user(email=OFFICER_EMAIL, name=OFFICER_NAME, password=PASSWORD, roles={"officer"})
     organisation = create_organisation(
         name="Testföreningen", org_number="802400-0005", kind="association",
         municipality_code="1880",
     )
-    applicant = create_user(
-        email="sokande@example.se", name="Sara Sökande", password=PASSWORD,
-        roles={"applicant"}, organisation=organisation,
-    )
+    users = {
+        role: create_user(
+            email=email, name=name, password=PASSWORD, roles={role},
+            organisation=organisation if role == "applicant" else None,
+        )
+        for role, (email, name) in USERS.items()
+    }
+    applicant = users["applicant"]
     application = create_draft_application(
         actor=applicant, organisation=organisation, title="Pilot för unga",
         summary="Vi testar något nytt.",
     )
     submit_application(application, actor=applicant)
+    assessed = create_draft_application(
+        actor=applicant, organisation=organisation, title="Läxhjälp på biblioteket",
+        summary="Unga hjälper yngre med läxorna två kvällar i veckan.",
+    )
+    submit_application(assessed, actor=applicant)
+    assess_application(assessed, actor=users["officer"])
+    draft = create_draft_application(
+        actor=applicant, organisation=organisation, title="Spontanidrott på lovet",
+    )
     session.commit()
     assert application.reference, "a submitted application has a case reference"
-    return application.reference
+    return Seeded(case_reference=application.reference, draft_id=draft.id,
+                  submitted_id=application.id, assessed_id=assessed.id)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +156,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     app = create_app(app_config(url, tmp))
     with app.app_context():
-        reference = _seed()
+        seeded = _seed()
         session.remove()
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -113,7 +167,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             url=f"http://127.0.0.1:{server.server_port}",
             officer_email=OFFICER_EMAIL,
             password=PASSWORD,
-            case_reference=reference,
+            case_reference=seeded.case_reference,
+            emails=MappingProxyType({role: email for role, (email, _) in USERS.items()}),
+            draft_id=seeded.draft_id,
+            submitted_id=seeded.submitted_id,
+            assessed_id=seeded.assessed_id,
         )
     finally:
         server.shutdown()
@@ -125,10 +183,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 # Browser ---------------------------------------------------------------------------------------
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str, install: str = "apt-get install chromium") -> None:
     if IN_CI:
         pytest.fail(f"CI=true but the browser tests cannot run: {reason}", pytrace=False)
-    pytest.skip(f"{reason} (install it with: apt-get install chromium)")
+    pytest.skip(f"{reason} (install it with: {install})")
 
 
 @pytest.fixture(scope="session")
@@ -166,3 +224,43 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
         finally:
             context.close()
 
+
+# Accessibility ---------------------------------------------------------------------------------
+
+Violation = dict[str, Any]
+"""One axe-core rule that failed: ``id``, ``impact``, ``help``, ``helpUrl``, ``nodes`` (each with
+its ``target`` selectors and ``failureSummary``)."""
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """The text of node_modules/axe-core/axe.min.js (``npm ci`` puts it there)."""
+    if not AXE_JS.exists():
+        _unavailable(f"{AXE_JS.relative_to(BROWSER_DIR.parents[1])} is missing", "npm ci")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source: str) -> Callable[[Page], list[Violation]]:
+    """``axe(page)``: scan the page as it is now for WCAG 2.0/2.1 A and AA problems (AXE_TAGS);
+    returns axe-core's violations.
+
+    axe-core is injected with ``page.evaluate`` (DevTools evaluation), not a script tag: the
+    app's Content-Security-Policy allows no inline scripts, and the scan must not need it to.
+    """
+
+    def run(page: Page) -> list[Violation]:
+        if not page.evaluate("() => typeof window.axe?.run === 'function'"):
+            page.evaluate(axe_source)
+        return page.evaluate(
+            """async (tags) => {
+                const results = await axe.run(document, {
+                    runOnly: {type: 'tag', values: tags},
+                    resultTypes: ['violations'],
+                });
+                return results.violations;
+            }""",
+            AXE_TAGS,
+        )
+
+    return run
