@@ -6,6 +6,7 @@ from importlib.resources import files
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from grants import db
 from grants.config import load_config
@@ -19,6 +20,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(files("templates")),
     )
     load_config(app, test_config)
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # Behind a proxy the client's address (for login throttling and logs) and the scheme
+        # come from X-Forwarded-*; only as many hops as configured are believed.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     db.init_app(app)
 
     from grants import auth, cli, observability, security, templating

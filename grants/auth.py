@@ -26,8 +26,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from forms.auth import LoginForm, LogoutForm
 from grants.db import session
 from grants.models import User
+from grants.operations.logins import login_blocked, record_login_attempt
 
 bp = Blueprint("auth", __name__)
+TOO_MANY_ATTEMPTS = (
+    "För många misslyckade inloggningsförsök. Vänta en stund (högst "
+    "{minutes} minuter) och försök igen, eller kontakta Pilotfondens handläggare."
+)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -108,21 +113,37 @@ def login() -> Any:
         return redirect(home_for(current_user))
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
-        user = session.scalar(sa.select(User).where(User.email == email))
-        password = form.password.data or ""
-        if user is None:
-            check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
-        if user is None or not user.check_password(password):
-            error = "Fel e-postadress eller lösenord."
-        elif not user.active:
-            error = "Kontot är avstängt. Kontakta Pilotfondens handläggare om du behöver det."
+        address = request.remote_addr or "-"
+        if login_blocked(email, address):
+            # Checked before the password, and the same for every e-mail: says nothing about
+            # whether the account exists or the password was right.
+            minutes = current_app.config["LOGIN_WINDOW_MINUTES"]
+            error, status = TOO_MANY_ATTEMPTS.format(minutes=minutes), 429
         else:
-            login_user(user)
-            flash(f"Du är inloggad som {user.name}.", "success")
-            return redirect(safe_next(request.args.get("next")) or home_for(user))
-    status = 422 if request.method == "POST" else 200
+            user = session.scalar(sa.select(User).where(User.email == email))
+            password = form.password.data or ""
+            if user is None:
+                check_password_hash(
+                    _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password
+                )
+            ok = user is not None and user.check_password(password)
+            record_login_attempt(email, address, succeeded=ok)
+            session.commit()
+            if not ok:
+                error, status = "Fel e-postadress eller lösenord.", 422
+            elif not user.active:
+                error, status = (
+                    "Kontot är avstängt. Kontakta Pilotfondens handläggare om du behöver det.", 422
+                )
+            else:
+                login_user(user)
+                flash(f"Du är inloggad som {user.name}.", "success")
+                return redirect(safe_next(request.args.get("next")) or home_for(user))
+    elif request.method == "POST":
+        status = 422
     return render_template("auth/login.html", form=form, error=error), status
 
 

@@ -36,6 +36,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SESSION_COOKIE_SECURE=None,  # None: Secure in production (HTTPS), not in debug/testing
         WTF_CSRF_TIME_LIMIT=None,
         PASSWORD_HASH_METHOD="scrypt",
+        LOGIN_WINDOW_MINUTES=15,
+        LOGIN_MAX_FAILURES_PER_ACCOUNT=5,
+        LOGIN_MAX_FAILURES_PER_ADDRESS=20,
+        TRUSTED_PROXIES=0,  # how many proxies in front set X-Forwarded-For/-Proto
     )
     # PILOTFONDEN_SECRET_KEY → SECRET_KEY; values that parse as JSON (numbers, true) are typed.
     app.config.from_prefixed_env("PILOTFONDEN")
