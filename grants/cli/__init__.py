@@ -1,12 +1,12 @@
-"""Command-line tools on ``flask --app wsgi``: db, users, demo, workflow."""
+"""Command-line tools on ``flask --app wsgi``: db, users, demo, workflow, backup, restore."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from grants.cli import db, demo, users, workflow
+from grants.cli import backup, db, demo, users, workflow
 
 
 def init_app(app: Flask) -> None:
-    for group in (db.group, users.group, demo.group, workflow.group):
+    for group in (db.group, users.group, demo.group, workflow.group, backup.backup, backup.restore):
         app.cli.add_command(group)
