@@ -19,11 +19,11 @@ from grants.db import session
 from grants.demo import APPLICATIONS
 from grants.models import Application, User
 from grants.operations.users import create_user
+from tests.conftest import app_config
 
 
 def _create_app(database_url: str, folder: Path) -> Flask:
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(app_config(database_url, folder))
     app.instance_path = str(folder)  # default backups go to <instance>/backups: keep them here
     return app
 

@@ -143,19 +143,13 @@ def test_submitted_content_is_frozen(make_application) -> None:
         )
 
 
-def test_the_database_refuses_a_draft_with_a_reference(make_application) -> None:
+@pytest.mark.parametrize(
+    "state", ["draft", "paid"], ids=["draft-with-a-reference", "unknown-state"]
+)
+def test_the_database_refuses_a_state_its_data_does_not_fit(make_application, state) -> None:
     application = make_application(State.SUBMITTED)
     with pytest.raises(sa.exc.IntegrityError):
         session.execute(
-            sa.update(Application).where(Application.id == application.id).values(state="draft")
-        )
-    session.rollback()
-
-
-def test_the_database_refuses_an_unknown_state(make_application) -> None:
-    application = make_application(State.SUBMITTED)
-    with pytest.raises(sa.exc.IntegrityError):
-        session.execute(
-            sa.update(Application).where(Application.id == application.id).values(state="paid")
+            sa.update(Application).where(Application.id == application.id).values(state=state)
         )
     session.rollback()
