@@ -1,6 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from forms.fields import ChoiceField
+from grants.models import OrganisationKind
+from grants.operations.users import MIN_PASSWORD_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -19,3 +23,50 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Logga ut")
+
+
+class RegistrationForm(FlaskForm):
+    """A new applicant account and the organisation it applies for."""
+
+    name = StringField(
+        "Ditt namn", validators=[DataRequired("Fyll i ditt namn."), Length(max=200)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField(
+        "E-postadress",
+        validators=[DataRequired("Fyll i din e-postadress."), Length(max=254),
+                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Ange en giltig e-postadress.")],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        "Välj lösenord",
+        description=f"Minst {MIN_PASSWORD_LENGTH} tecken. En fras av flera ord är lätt att minnas.",
+        validators=[
+            DataRequired("Välj ett lösenord."),
+            Length(min=MIN_PASSWORD_LENGTH,
+                   message=f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    password_again = PasswordField(
+        "Upprepa lösenordet",
+        validators=[DataRequired("Skriv lösenordet en gång till."),
+                    EqualTo("password", message="Lösenorden är inte lika.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    org_number = StringField(
+        "Organisationsnummer",
+        description="Tio siffror, till exempel 212000-1884. Bara organisationer kan söka.",
+        validators=[DataRequired("Fyll i organisationsnumret.")],
+    )
+    org_name = StringField(
+        "Organisationens namn",
+        description="Behövs bara om organisationen inte redan finns i Pilotfonden.",
+        validators=[Length(max=200)],
+    )
+    org_kind = ChoiceField(
+        "Sorts organisation",
+        choices=[("", "Välj")] + [(k.value, k.label) for k in OrganisationKind],
+    )
+    municipality = ChoiceField("Kommun där organisationen finns")
+    submit = SubmitField("Skapa konto")

@@ -23,10 +23,12 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from forms.auth import LoginForm, LogoutForm
+from forms.auth import LoginForm, LogoutForm, RegistrationForm
 from grants.db import session
-from grants.models import User
+from grants.models import Municipality, User
+from grants.operations.errors import OperationError
 from grants.operations.logins import login_blocked, record_login_attempt
+from grants.operations.users import register_applicant
 
 bp = Blueprint("auth", __name__)
 TOO_MANY_ATTEMPTS = (
@@ -155,3 +157,40 @@ def logout() -> Any:
     logout_user()
     flash("Du är utloggad.", "success")
     return redirect(url_for("public.index"))
+
+
+@bp.route("/registrera", methods=["GET", "POST"])
+def register() -> Any:
+    """A new applicant account (and organisation, unless it is already registered)."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = RegistrationForm()
+    form.municipality.choices = [("", "Välj kommun")] + [
+        (m.code, m.name) for m in session.scalars(
+            sa.select(Municipality).where(Municipality.active).order_by(Municipality.name))
+    ]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = register_applicant(
+                email=form.email.data or "", name=form.name.data or "",
+                password=form.password.data or "", org_number=form.org_number.data or "",
+                org_name=form.org_name.data or "", org_kind=form.org_kind.data or "",
+                municipality_code=form.municipality.data or None,
+            )
+        except OperationError as exc:
+            session.rollback()
+            form.form_errors.extend(exc.reasons)
+        else:
+            session.commit()
+            login_user(user)
+            if user.membership_confirmed:
+                flash("Ditt konto är skapat. Starta en ansökan när du vill.", "success")
+            else:
+                flash(f"Ditt konto är skapat. {user.organisation.name} finns redan i Pilotfonden: "
+                      "någon som redan har konto för organisationen behöver bekräfta dig innan "
+                      "du ser organisationens ansökningar.", "info")
+            return redirect(url_for("applicant.index"))
+    if request.method == "POST":
+        status = 422
+    return render_template("auth/register.html", form=form), status

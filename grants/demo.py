@@ -5,11 +5,15 @@ The applications are moved with the real operations, so each has a genuine audit
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 
+from grants.completeness import fund_settings, pot_years, today
 from grants.db import session
-from grants.models import Pot, User
+from grants.models import Application, FundSettings, Pot, User
 from grants.operations import applications as ops
+from grants.operations import content
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
 
@@ -65,6 +69,91 @@ _ACTOR_FOR = {
 }
 
 
+def fill_application(application: Application, actor: User, *, title: str | None = None,
+                     summary: str | None = None) -> None:
+    """Fill every section of ``application`` with complete, consistent example content.
+
+    The project runs from today for up to four months (within the fund's last date), asks for
+    half of 200 000 kr of costs from the open pot of the year it starts, and answers every
+    checklist question. Raises RuntimeError if no pot is open for that year.
+    """
+    settings, years = fund_settings(), pot_years()
+    start = today()
+    end = min(settings.last_project_date, start + timedelta(days=120), date(start.year, 12, 31))
+    if end < start or not years.get(start.year):
+        raise RuntimeError(
+            f"Det finns ingen öppen pott för {start.year} eller så har fondens sista dag "
+            f"({settings.last_project_date}) passerat: exempelansökan kan inte fyllas i."
+        )
+    year = start.year
+    content.save_project(
+        application, actor=actor, title=title or application.title or "Pilot för unga",
+        summary=summary or application.summary or "Vi prövar ett nytt arbetssätt för unga.",
+        background="Allt färre unga i området deltar i organiserad fritid, särskilt flickor "
+                   "13–15 år. Kartläggningen 2025 visar att det saknas mötesplatser på kvällstid.",
+        aim="Fler unga, både flickor och pojkar, har en meningsfull fritid och trygga vuxna "
+            "omkring sig.",
+        activities="Månad 1: planera med unga i en referensgrupp.\n"
+                   "Månad 2–3: genomföra aktiviteterna två kvällar i veckan.\n"
+                   "Månad 4: utvärdera tillsammans med deltagarna.",
+        start_date=start, end_date=end,
+        partners="Fritidsgården, skolan och en idrottsförening genomför aktiviteterna tillsammans.",
+    )
+    content.save_target(
+        application, actor=actor, focus_areas=["leisure", "safe_neighbourhood"],
+        municipalities=["1880"], age_bands=["13-15", "16-19"],
+        target_group="Unga 13–19 år i bostadsområdet, med särskilt fokus på flickor.",
+        participants_girls=30, participants_boys=25, participants_other=5,
+    )
+    content.save_indicators(application, actor=actor, rows=[
+        {"name": "Unga som deltar minst fyra gånger", "unit": "antal", "baseline": "0",
+         "target": "50", "by_sex": True},
+        {"name": "Deltagare som känner sig trygga på vägen hem", "unit": "procent",
+         "baseline": "55", "target": "75", "by_sex": True},
+    ])
+    content.save_budget(
+        application, actor=actor,
+        lines=[
+            {"year": year, "cost_type": "own_staff", "description": "Fritidsledare 50 %",
+             "amount": 120_000},
+            {"year": year, "cost_type": "external_services", "description": "Samtalsledare",
+             "amount": 80_000},
+        ],
+        co_financing=[
+            {"year": year, "kind": "work_time", "funder": "Sökande organisationen",
+             "amount": 60_000},
+            {"year": year, "kind": "cash", "funder": "Idrottsföreningen", "amount": 40_000},
+        ],
+        requested={year: 100_000},
+    )
+    version = application.checklist_version
+    for section, group in (("jamstalldhet", "gender_equality"),
+                           ("hallbarhet", "sustainability")):
+        questions = [q for q in version.questions if q.checklist == group] if version else []
+        content.save_checklist(application, actor=actor, section=section, answers={
+            q.id: ("yes", "Det beskrivs i ansökan och följs upp i rapporten.") for q in questions
+        })
+    content.save_state_aid(application, actor=actor, market=False, de_minimis_previous_eur=None,
+                           de_minimis_confirmed=False)
+    content.save_contact(application, actor=actor, name=actor.name, role="Projektledare",
+                         email=actor.email, phone="019-602 10 00")
+
+
+def _open_demo_fund() -> None:
+    """The demo must be usable today: the fund's last date and the current year's pot.
+
+    DOMAIN.md's project ends 2026-08-01; the demo extends it to the end of the current year so a
+    person trying the demo can still apply, and opens a pot for the current year if none exists.
+    """
+    current = today().year
+    settings = session.get(FundSettings, 1) or FundSettings(id=1)
+    settings.last_project_date = max(date(2026, 12, 31), date(current, 12, 31))
+    session.add(settings)
+    if session.get(Pot, current) is None:
+        session.add(Pot(year=current, reserved=POTS[max(POTS)]))
+    session.flush()
+
+
 def seed_demo() -> bool:
     """Add the demo data; returns False (and changes nothing) if it is already there."""
     if session.scalar(sa.select(User.id).where(User.email == ACCOUNTS[0][0])):
@@ -73,6 +162,7 @@ def seed_demo() -> bool:
     for year, amount in POTS.items():
         if session.get(Pot, year) is None:
             session.add(Pot(year=year, reserved=amount))
+    _open_demo_fund()
     organisations = {
         "kumla": create_organisation(name="Kumla kommun", org_number="212000-1884",
                                      kind="municipality", municipality_code="1881"),
@@ -96,6 +186,8 @@ def seed_demo() -> bool:
         application = ops.create_draft_application(
             actor=applicant, organisation=organisations[org_key], title=title, summary=summary
         )
+        if steps:  # the first draft is left half-done, as a person would find their own
+            fill_application(application, applicant)
         for trigger, reason in steps:
             role = _ACTOR_FOR[trigger]
             actor = applicant if role == "applicant" else staff[role]

@@ -53,3 +53,22 @@ def normalise_organisation_number(text: str) -> str:
             "Kontrollera att du har skrivit rätt."
         )
     return f"{digits[:6]}-{digits[6:]}"
+
+
+_PERSONAL_NUMBER = re.compile(
+    r"(?<![0-9])(?:19|20)?([0-9]{2})([0-9]{2})([0-9]{2})[-+ ]?([0-9]{4})(?![0-9])"
+)
+
+
+def contains_personal_identity_number(text: str) -> bool:
+    """True if ``text`` holds something that is a valid personnummer or samordningsnummer.
+
+    Used to keep them out of free text: the fund never needs one (DOMAIN.md §8). A number with a
+    valid date and check digit counts; organisation numbers (month 20 or more) do not.
+    """
+    for match in _PERSONAL_NUMBER.finditer(text or ""):
+        year, month, day, rest = match.groups()
+        day_number = int(day) - 60 if int(day) > 60 else int(day)  # samordningsnummer: day + 60
+        if 1 <= int(month) <= 12 and 1 <= day_number <= 31 and luhn_ok(year + month + day + rest):
+            return True
+    return False

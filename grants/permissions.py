@@ -21,6 +21,8 @@ def is_applicant_member(user: Any, application: Application) -> bool:
         and Role.APPLICANT.value in user.roles
         and user.organisation_id is not None
         and user.organisation_id == application.organisation_id
+        # Someone who asked to join an organisation sees nothing until a member confirms them.
+        and user.membership_confirmed
     )
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from grants.money import format_kronor
+from grants.reference import AGE_BANDS
 from workflows import State, transition_for
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -40,4 +41,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["kronor"] = format_kronor
     app.jinja_env.filters["local_datetime"] = local_datetime
-    app.jinja_env.globals.update(state_label=state_label, event_text=event_text)
+    from grants.views.sections import leaf_fields
+
+    app.jinja_env.globals.update(
+        state_label=state_label, event_text=event_text, leaf_fields=leaf_fields,
+    )
+    app.jinja_env.filters["age_band_label"] = lambda code: dict(AGE_BANDS).get(code, code)

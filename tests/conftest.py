@@ -12,6 +12,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,8 +21,10 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 from grants import create_app
+from grants.completeness import today
 from grants.db import Base, create_db_engine, session
-from grants.models import Application, Organisation, User
+from grants.demo import fill_application
+from grants.models import Application, FundSettings, Organisation, Pot, User
 from grants.operations import applications as ops
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
@@ -154,10 +157,24 @@ def app(database_url: str, tmp_path: Any) -> Iterator[Flask]:
     app.test_client_class = OwnContextClient
     with app.app_context():
         seed_reference_data(session)
+        open_fund()
         session.commit()
         yield app
         session.remove()
     app.extensions["pilotfonden.engine"].dispose()
+
+
+def open_fund() -> None:
+    """Make today a day one can apply: pots for this year and the next, open, and a last project
+    date well ahead (the real fund's dates are in the past for much of the test suite's life)."""
+    year = today().year
+    settings = session.get(FundSettings, 1)
+    assert settings is not None
+    settings.last_project_date = date(year + 2, 12, 31)
+    for pot_year in (year, year + 1):
+        if session.get(Pot, pot_year) is None:
+            session.add(Pot(year=pot_year, reserved=1_000_000))
+    session.flush()
 
 
 @pytest.fixture
@@ -236,12 +253,16 @@ def make_application(
     """An application in ``state``, taken there through the real operations (with audit events)."""
 
     def make(state: State | str = State.DRAFT, *, applicant: User | None = None,
-             title: str = "Pilot för unga", summary: str = "Vi testar något nytt.") -> Application:
+             title: str = "Pilot för unga", summary: str = "Vi testar något nytt.",
+             complete: bool = True) -> Application:
+        """``complete`` fills every section, as an applicant would before submitting."""
         applicant = applicant or make_user("applicant")
         assert applicant.organisation is not None
         application = ops.create_draft_application(
             actor=applicant, organisation=applicant.organisation, title=title, summary=summary
         )
+        if complete:
+            fill_application(application, applicant, title=title, summary=summary)
         for trigger in path_to(State(state)):
             transition = next(t for t in TRANSITIONS if t.trigger == trigger)
             role = next(iter(transition.roles)).value

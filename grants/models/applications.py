@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.db import Base, UTCDateTime, utcnow
+from grants.models.content import (
+    Attachment,
+    BudgetLine,
+    ChecklistAnswer,
+    ChecklistVersion,
+    CoFinancingLine,
+    FocusArea,
+    RequestedAmount,
+    ResultIndicator,
+    application_focus_area,
+    application_municipality,
+)
+from grants.models.organisations import Municipality
 from workflows import State
 
 if TYPE_CHECKING:
@@ -46,10 +59,73 @@ class Application(Base):
     """When the application first arrived (it is an allmän handling from then on)."""
     version: Mapped[int] = mapped_column(default=1)
 
+    # Project
+    background: Mapped[str] = mapped_column(sa.Text, default="")
+    aim: Mapped[str] = mapped_column(sa.Text, default="")
+    activities: Mapped[str] = mapped_column(sa.Text, default="")
+    """Activities with their timeline."""
+    partners: Mapped[str] = mapped_column(sa.Text, default="")
+    """Samverkan: who the applicant works with, and how."""
+    start_date: Mapped[date | None] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    # Target group
+    target_group: Mapped[str] = mapped_column(sa.Text, default="")
+    age_bands: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    participants_girls: Mapped[int | None]
+    participants_boys: Mapped[int | None]
+    participants_other: Mapped[int | None]
+    """Expected participants who are neither counted as girls nor boys (or not stated)."""
+    # State aid
+    state_aid_market: Mapped[bool | None]
+    """Does the applicant run economic activity on a market the pilot benefits? None: unanswered."""
+    de_minimis_previous_eur: Mapped[int | None] = mapped_column(sa.BigInteger)
+    de_minimis_confirmed: Mapped[bool] = mapped_column(default=False)
+    # Contact person (name, role, e-mail, phone; never a personal identity number)
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_role: Mapped[str] = mapped_column(sa.String(200), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    # Form bookkeeping
+    checklist_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("checklist_version.id")
+    )
+    saved_sections: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    """Sections the applicant has saved at least once (their problems are shown from then on)."""
+    unsaved_input: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    """Per section, what the applicant typed that could not be stored as it was (letters in an
+    amount, an impossible date): kept so that nothing typed is lost, and shown again with its
+    errors. Submitting is refused while anything is here."""
+
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     created_by: Mapped[User | None] = relationship()
     events: Mapped[list[AuditEvent]] = relationship(
         back_populates="application", order_by="AuditEvent.id", viewonly=True
+    )
+    focus_areas: Mapped[list[FocusArea]] = relationship(
+        secondary=application_focus_area, order_by=FocusArea.position
+    )
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary=application_municipality, order_by=Municipality.name
+    )
+    indicators: Mapped[list[ResultIndicator]] = relationship(
+        order_by=ResultIndicator.position, cascade="all, delete-orphan"
+    )
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        order_by=(BudgetLine.year, BudgetLine.position), cascade="all, delete-orphan"
+    )
+    co_financing: Mapped[list[CoFinancingLine]] = relationship(
+        order_by=(CoFinancingLine.year, CoFinancingLine.position), cascade="all, delete-orphan"
+    )
+    requested_amounts: Mapped[list[RequestedAmount]] = relationship(
+        order_by=RequestedAmount.year, cascade="all, delete-orphan"
+    )
+    checklist_version: Mapped[ChecklistVersion | None] = relationship()
+    checklist_answers: Mapped[list[ChecklistAnswer]] = relationship(cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(
+        primaryjoin="and_(Attachment.application_id == Application.id,"
+        " Attachment.removed_at.is_(None))",
+        order_by=Attachment.id,
+        viewonly=True,
     )
 
     # Two people acting on one case at once: the later UPDATE finds the version changed and
@@ -63,6 +139,23 @@ class Application(Base):
     @property
     def state_label(self) -> str:
         return State(self.state).label
+
+    @property
+    def requested_total(self) -> int:
+        return sum(r.amount for r in self.requested_amounts)
+
+    @property
+    def cost_total(self) -> int:
+        return sum(line.amount for line in self.budget_lines)
+
+    @property
+    def co_financing_total(self) -> int:
+        return sum(line.amount for line in self.co_financing)
+
+    @property
+    def content_editable(self) -> bool:
+        """Content changes only while drafting, or when returned for completion."""
+        return self.state in (State.DRAFT, State.RETURNED)
 
     @property
     def display_reference(self) -> str:

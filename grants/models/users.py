@@ -40,6 +40,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    membership_confirmed: Mapped[bool] = mapped_column(default=True)
+    """False while someone who registered for an existing organisation waits for a member of it
+    to confirm them; until then they see none of the organisation's applications."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")

@@ -14,41 +14,48 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from grants.completeness import LIMITS, problem_messages
 from grants.db import session, utcnow
-from grants.models import Application, AuditEvent, CaseCounter, Organisation, User
-from grants.operations.errors import InvalidInput, NotPermitted
-from grants.permissions import is_applicant_member, roles_on
+from grants.mail import queue_message
+from grants.models import (
+    Application,
+    AuditEvent,
+    CaseCounter,
+    ChecklistVersion,
+    Organisation,
+    User,
+)
+from grants.operations.content import _text
+from grants.operations.errors import NotPermitted
+from grants.permissions import roles_on
 from workflows import State, Subject, fire
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-TITLE_MAX = 200
-SUMMARY_MAX = 2000
 
 
 # Drafts ----------------------------------------------------------------------------------------
 
 
-def _clean_content(title: str, summary: str) -> tuple[str, str]:
-    title, summary = title.strip(), summary.strip()
-    problems = []
-    if len(title) > TITLE_MAX:
-        problems.append(f"Titeln får vara högst {TITLE_MAX} tecken.")
-    if len(summary) > SUMMARY_MAX:
-        problems.append(f"Sammanfattningen får vara högst {SUMMARY_MAX} tecken.")
-    if problems:
-        raise InvalidInput(*problems)
-    return title, summary
-
-
 def create_draft_application(
     *, actor: User, organisation: Organisation, title: str = "", summary: str = ""
 ) -> Application:
-    """Start a draft for ``organisation``; raises NotPermitted unless the actor applies for it."""
-    if "applicant" not in actor.roles or actor.organisation_id != organisation.id:
+    """Start a draft for ``organisation`` on the current checklist version.
+
+    Raises NotPermitted unless the actor applies for that organisation, InvalidInput for text
+    that cannot be stored.
+    """
+    if not (
+        "applicant" in actor.roles and actor.organisation_id == organisation.id
+        and actor.membership_confirmed
+    ):
         raise NotPermitted("Du kan bara skapa ansökningar för din egen organisation.")
-    title, summary = _clean_content(title, summary)
     application = Application(
-        organisation=organisation, created_by=actor, title=title, summary=summary
+        organisation=organisation, created_by=actor,
+        title=_text(title, LIMITS["title"], "Titeln"),
+        summary=_text(summary, LIMITS["summary"], "Sammanfattningen"),
+        checklist_version=session.scalars(
+            sa.select(ChecklistVersion).order_by(ChecklistVersion.number.desc()).limit(1)
+        ).first(),
     )
     session.add(application)
     session.flush()
@@ -62,32 +69,9 @@ def create_draft_application(
     return application
 
 
-def update_draft_application(
-    application: Application, *, actor: User, title: str, summary: str
-) -> None:
-    """Change the content of a draft or of an application returned for completion.
-
-    Raises NotPermitted for anyone outside the applicant organisation, and in every other state:
-    submitted content is frozen.
-    """
-    if not is_applicant_member(actor, application):
-        raise NotPermitted("Du kan bara ändra din egen organisations ansökningar.")
-    if application.state not in (State.DRAFT, State.RETURNED):
-        raise NotPermitted(
-            f"Ansökan har status «{application.state_label}» och kan inte längre ändras."
-        )
-    application.title, application.summary = _clean_content(title, summary)
-    session.flush()
-
-
 def missing_content(application: Application) -> list[str]:
-    """What must be filled in before the application can be submitted (Swedish)."""
-    missing = []
-    if not application.title.strip():
-        missing.append("Ansökan saknar titel.")
-    if not application.summary.strip():
-        missing.append("Ansökan saknar sammanfattning.")
-    return missing
+    """What stops the application from being submitted, as sentences (Swedish)."""
+    return problem_messages(application)
 
 
 # Transitions -----------------------------------------------------------------------------------
@@ -167,8 +151,30 @@ def next_case_reference(year: int) -> str:
     return f"PF-{year}-{number:04d}"
 
 
+def _queue_receipts(application: Application, event: AuditEvent, actor: User) -> None:
+    """A receipt to the person who submitted and to the contact person (once each)."""
+    submitted_at = event.created_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    what = "ansökan" if event.trigger == "submit" else "kompletterade ansökan"
+    body = (
+        f"Hej!\n\nVi har tagit emot er {what} till Pilotfonden, Region Örebro län.\n\n"
+        f"Referens: {application.reference}\n"
+        f"Titel: {application.title}\n"
+        f"Sökande: {application.organisation.name} ({application.organisation.org_number})\n"
+        f"Inkom: {submitted_at}\n"
+        f"Skickad av: {actor.name}\n\n"
+        "Ansökan är nu en allmän handling hos Region Örebro län. Den kan inte ändras, men "
+        "handläggaren kan be er komplettera den. Ange referensen när ni kontaktar oss.\n\n"
+        "Det här är ett automatiskt meddelande från Pilotfonden.\n"
+    )
+    subject = f"Mottagningsbevis {application.reference}: {application.title}"
+    for recipient in dict.fromkeys(filter(None, (actor.email, application.contact_email))):
+        queue_message(key=f"receipt:{event.id}:{recipient}", recipient=recipient,
+                      subject=subject, body=body, application=application)
+
+
 def submit_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    """Submit a draft: it gets its case reference and becomes an allmän handling."""
+    """Submit a draft: it gets its case reference, becomes an allmän handling, and a receipt
+    is queued. Raises TransitionRefused (with every problem) if it is incomplete."""
 
     def give_reference() -> dict[str, Any]:
         now: datetime = utcnow()
@@ -176,7 +182,9 @@ def submit_application(application: Application, *, actor: User, reason: str = "
         application.submitted_at, application.reference = now, reference
         return {"reference": reference}
 
-    return _transition(application, "submit", actor=actor, reason=reason, changes=give_reference)
+    event = _transition(application, "submit", actor=actor, reason=reason, changes=give_reference)
+    _queue_receipts(application, event, actor)
+    return event
 
 
 def return_application_for_completion(
@@ -186,7 +194,10 @@ def return_application_for_completion(
 
 
 def resubmit_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    return _transition(application, "resubmit", actor=actor, reason=reason)
+    """Send a completed application back to the officer (with a receipt)."""
+    event = _transition(application, "resubmit", actor=actor, reason=reason)
+    _queue_receipts(application, event, actor)
+    return event
 
 
 def assess_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:

@@ -1,25 +1,62 @@
-"""The applicant's pages: my organisation's applications, drafts, and the case page."""
+"""The applicant's pages: the dashboard, the sectioned form, review and submit, the receipt,
+attachments, the print view, and confirming colleagues who join the organisation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
-from forms.applications import ApplicationDraftForm
+from forms.applications import ApplicationDraftForm, AttachmentUploadForm
+from forms.workflow import TransitionForm
+from grants import mail
 from grants.auth import require_roles
+from grants.completeness import SECTION_BY_KEY, SECTIONS, pot_years, problems, section_status
 from grants.db import session
-from grants.models import Application
-from grants.operations.applications import create_draft_application, update_draft_application
+from grants.models import Application, Attachment, AuditEvent, OutboxMessage, User
+from grants.operations import applications as app_ops
+from grants.operations import content as content_ops
 from grants.operations.errors import OperationError
+from grants.operations.users import confirm_membership
 from grants.permissions import is_applicant_member
-from grants.views.cases import fire_from_form, render_case
-from workflows import State
+from grants.uploads import ALLOWED_TEXT, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
+from grants.views.cases import (
+    CONCURRENT_CHANGE,
+    fire_from_form,
+    render_case,
+    send_attachment,
+    send_print_pdf,
+)
+from grants.views.sections import HANDLERS, attach_problems, raw_input, stored_form
+from workflows import State, TransitionRefused, transition_for
 
 bp = Blueprint("applicant", __name__, url_prefix="/mina-ansokningar")
+
+NEXT_STEP = {
+    State.DRAFT: "Fyll i alla avsnitt, granska och skicka in.",
+    State.SUBMITTED: "Handläggaren går igenom ansökan.",
+    State.RETURNED: "Komplettera ansökan och skicka in den igen.",
+    State.ASSESSED: "Ansökan är bedömd och väntar på beslut.",
+    State.GRANTED: "Genomför piloten och lämna rapporterna i tid.",
+    State.FOLLOWED_UP: "Uppföljningen är godkänd. Rapportera hur arbetet förs vidare.",
+    State.SCALED: "Piloten är införd i ordinarie verksamhet.",
+    State.REJECTED: "Ärendet är avslutat med avslag.",
+    State.WITHDRAWN: "Ansökan är återkallad.",
+    State.CLOSED: "Ärendet är avslutat.",
+}
 
 
 def _load(application_id: int) -> Application:
@@ -30,74 +67,312 @@ def _load(application_id: int) -> Application:
     return application
 
 
+def _load_editable(application_id: int) -> Application:
+    application = _load(application_id)
+    if not application.content_editable:
+        abort(409, description=(
+            f"Ansökan har status «{application.state_label}» och kan inte ändras. "
+            "Inskickade uppgifter ändras bara om handläggaren återsänder ansökan för komplettering."
+        ))
+    return application
+
+
+def _deliver_mail() -> None:
+    """Send queued mail now that the change is committed; what fails stays in the outbox."""
+    try:
+        mail.deliver_pending()
+    except Exception:  # noqa: BLE001 - mail must never break the page; the CLI retries
+        session.rollback()
+        current_app.logger.exception("outbox delivery failed")
+
+
+# Dashboard ---------------------------------------------------------------------------------------
+
+
 @bp.get("/")
 @require_roles("applicant")
 def index() -> Any:
+    if not current_user.membership_confirmed or current_user.organisation_id is None:
+        return render_template("applicant/waiting.html")
     applications = session.scalars(
         sa.select(Application)
         .where(Application.organisation_id == current_user.organisation_id)
+        .options(
+            selectinload(Application.requested_amounts),
+            selectinload(Application.events).joinedload(AuditEvent.actor),
+        )
         .order_by(Application.created_at.desc(), Application.id.desc())
     ).all()
-    return render_template("applicant/index.html", applications=applications)
+    waiting = session.scalars(
+        sa.select(User).where(
+            User.organisation_id == current_user.organisation_id,
+            User.membership_confirmed.is_(False), User.active,
+        ).order_by(User.created_at)
+    ).all()
+    return render_template(
+        "applicant/index.html", applications=applications, next_step=NEXT_STEP,
+        waiting=waiting, confirm_form=TransitionForm(prefix="confirm"),
+    )
 
 
-def _draft_page(
-    form: ApplicationDraftForm,
-    application: Application | None,
-    save: Callable[[], Application],
-    saved_message: str,
-) -> Any:
-    """Validate, save with ``save`` and go to the case; or show the form again with every typed
-    value and the reasons it was not saved (422)."""
-    if form.validate_on_submit():
-        try:
-            saved = save()
-        except OperationError as exc:
-            session.rollback()
-            form.form_errors.extend(exc.reasons)
-        else:
-            session.commit()
-            flash(saved_message, "success")
-            return redirect(url_for("applicant.show", application_id=saved.id))
-    status = 422 if form.errors else 200
-    return render_template("applicant/edit.html", form=form, application=application), status
+@bp.post("/medlemmar/<int:user_id>/bekrafta")
+@require_roles("applicant")
+def confirm_member(user_id: int) -> Any:
+    person = session.get(User, user_id)
+    if person is None or person.organisation_id != current_user.organisation_id:
+        abort(404)
+    form = TransitionForm(prefix="confirm")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        confirm_membership(person, actor=current_user)
+    except OperationError as exc:
+        session.rollback()
+        abort(403, description=" ".join(exc.reasons))
+    session.commit()
+    flash(f"{person.name} kan nu se och skriva organisationens ansökningar.", "success")
+    return redirect(url_for("applicant.index"))
+
+
+# Starting and filling in -------------------------------------------------------------------------
 
 
 @bp.route("/ny", methods=["GET", "POST"])
 @require_roles("applicant")
 def new() -> Any:
-    if current_user.organisation is None:
+    if current_user.organisation is None or not current_user.membership_confirmed:
         abort(403)
     form = ApplicationDraftForm()
-    return _draft_page(
-        form, None,
-        lambda: create_draft_application(
-            actor=current_user, organisation=current_user.organisation,
-            title=form.title.data or "", summary=form.summary.data or "",
-        ),
-        "Utkastet är sparat.",
+    if form.validate_on_submit():
+        try:
+            application = app_ops.create_draft_application(
+                actor=current_user, organisation=current_user.organisation,
+                title=form.title.data or "", summary=form.summary.data or "",
+            )
+        except OperationError as exc:
+            session.rollback()
+            form.form_errors.extend(exc.reasons)
+        else:
+            session.commit()
+            flash("Utkastet är sparat. Fyll i avsnitten i den ordning du vill.", "success")
+            return redirect(url_for("applicant.edit", application_id=application.id))
+    status = 422 if form.errors else 200
+    return render_template("applicant/new.html", form=form), status
+
+
+@bp.get("/<int:application_id>/redigera")
+@require_roles("applicant")
+def edit(application_id: int) -> Any:
+    """The progress overview: every section with its state, and the way to review and submit."""
+    application = _load_editable(application_id)
+    found = problems(application)
+    return render_template(
+        "applicant/overview.html", application=application, sections=SECTIONS,
+        status=section_status(application, found), problems=found,
     )
 
 
-@bp.route("/<int:application_id>/redigera", methods=["GET", "POST"])
+def _blank_rows() -> int:
+    return min(max(request.args.get("rader", 2, type=int), 1), 30)
+
+
+@bp.route("/<int:application_id>/avsnitt/<section>", methods=["GET", "POST"])
 @require_roles("applicant")
-def edit(application_id: int) -> Any:
+def section(application_id: int, section: str) -> Any:
+    application = _load_editable(application_id)
+    if section == "bilagor":
+        return redirect(url_for("applicant.attachments", application_id=application_id))
+    handler = HANDLERS.get(section)
+    if handler is None:
+        abort(404)
+    info = SECTION_BY_KEY[section]
+    if request.method == "POST":
+        form = handler.form_class(application)()
+        handler.prepare(form, application)
+        if form.validate_on_submit():
+            try:
+                handler.save(application, form, current_user)
+            except OperationError as exc:
+                session.rollback()
+                form.form_errors.extend(exc.reasons)
+            else:
+                session.commit()
+                flash(f"Avsnittet «{info.title}» är sparat.", "success")
+                return redirect(_after_save(application, section, form))
+        if not form.form_errors:  # format errors: keep exactly what was typed
+            content_ops.keep_unsaved_input(application, actor=current_user, section=section,
+                                           raw=raw_input(request.form))
+            session.commit()
+        return _section_page(application, section, form, status=422)
+    form = stored_form(handler, application, section, _blank_rows())
+    if section in application.saved_sections and section not in application.unsaved_input:
+        attach_problems(form, [p for p in problems(application) if p.section == section])
+    return _section_page(application, section, form)
+
+
+def _after_save(application: Application, section: str, form: Any) -> str:
+    if "more_rows" in request.form:
+        rows = _blank_rows() + 3
+        return url_for("applicant.section", application_id=application.id, section=section,
+                       rader=rows) + "#rows-end"
+    if "save_stay" in request.form:
+        return url_for("applicant.section", application_id=application.id, section=section)
+    keys = [s.key for s in SECTIONS]
+    position = keys.index(section)
+    if position + 1 < len(keys):
+        return url_for("applicant.section", application_id=application.id,
+                       section=keys[position + 1])
+    return url_for("applicant.edit", application_id=application.id)
+
+
+def _section_page(application: Application, section: str, form: Any, status: int = 200) -> Any:
+    found = problems(application)
+    return render_template(
+        "applicant/section.html", application=application, section=SECTION_BY_KEY[section],
+        form=form, sections=SECTIONS, status=section_status(application, found),
+        pot_open=pot_years().get,
+    ), status
+
+
+# Attachments -------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:application_id>/bilagor", methods=["GET", "POST"])
+@require_roles("applicant")
+def attachments(application_id: int) -> Any:
+    application = _load_editable(application_id)
+    form = AttachmentUploadForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            upload = form.file.data
+            # Read one byte past the limit: enough to refuse, never the whole of a huge file.
+            data = upload.stream.read(MAX_ATTACHMENT_BYTES + 1)
+            try:
+                content_ops.add_attachment(
+                    application, actor=current_user, filename=upload.filename or "",
+                    data=data, description=form.description.data or "",
+                )
+            except OperationError as exc:
+                session.rollback()
+                form.file.errors = [*form.file.errors, *exc.reasons]
+            else:
+                session.commit()
+                flash(f"Bilagan «{upload.filename}» är uppladdad.", "success")
+                return redirect(url_for("applicant.attachments", application_id=application_id))
+        status = 422
+    found = problems(application)
+    return render_template(
+        "applicant/attachments.html", application=application, form=form,
+        remove_form=TransitionForm(prefix="remove"), sections=SECTIONS,
+        status=section_status(application, found), section=SECTION_BY_KEY["bilagor"],
+        allowed=ALLOWED_TEXT, max_mb=MAX_ATTACHMENT_BYTES // 1024 // 1024,
+        max_count=MAX_ATTACHMENTS,
+    ), status
+
+
+def _attachment(application: Application, attachment_id: int) -> Attachment:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.application_id != application.id \
+            or attachment.removed_at is not None:
+        abort(404)
+    return attachment
+
+
+@bp.post("/<int:application_id>/bilagor/<int:attachment_id>/ta-bort")
+@require_roles("applicant")
+def remove_attachment(application_id: int, attachment_id: int) -> Any:
+    application = _load_editable(application_id)
+    attachment = _attachment(application, attachment_id)
+    if not TransitionForm(prefix="remove").validate_on_submit():
+        abort(400)
+    content_ops.remove_attachment(attachment, actor=current_user)
+    session.commit()
+    flash(f"Bilagan «{attachment.filename}» är borttagen.", "success")
+    return redirect(url_for("applicant.attachments", application_id=application_id))
+
+
+@bp.get("/<int:application_id>/bilagor/<int:attachment_id>")
+@require_roles("applicant")
+def download_attachment(application_id: int, attachment_id: int) -> Any:
+    application = _load(application_id)
+    return send_attachment(_attachment(application, attachment_id))
+
+
+# Review, submit, receipt -------------------------------------------------------------------------
+
+
+def _review_page(application: Application, found: list[Any], status: int = 200,
+                 form: TransitionForm | None = None) -> Any:
+    trigger = "submit" if application.state == State.DRAFT else "resubmit"
+    return render_template(
+        "applicant/review.html", application=application, problems=found,
+        transition=transition_for(trigger), form=form or TransitionForm(prefix=trigger),
+        sections=SECTION_BY_KEY,
+    ), status
+
+
+@bp.get("/<int:application_id>/granska")
+@require_roles("applicant")
+def review(application_id: int) -> Any:
+    application = _load_editable(application_id)
+    return _review_page(application, problems(application))
+
+
+@bp.post("/<int:application_id>/skicka-in")
+@require_roles("applicant")
+def submit(application_id: int) -> Any:
     application = _load(application_id)
     if application.state not in (State.DRAFT, State.RETURNED):
-        abort(409, description=(
-            f"Ansökan har status «{application.state_label}» och kan inte ändras. "
-            "Inskickade uppgifter ändras bara om handläggaren återsänder ansökan för komplettering."
-        ))
-    form = ApplicationDraftForm(obj=application)
+        # A second tab or a double click: the first one already submitted it.
+        flash(f"Ansökan är redan inskickad och har referensen {application.reference}.", "info")
+        return redirect(url_for("applicant.receipt", application_id=application.id))
+    trigger = "submit" if application.state == State.DRAFT else "resubmit"
+    form = TransitionForm(prefix=trigger)
+    if not form.validate_on_submit():
+        return _review_page(application, problems(application), 422, form)
+    operation = app_ops.submit_application if trigger == "submit" \
+        else app_ops.resubmit_application
+    try:
+        operation(application, actor=current_user, reason=form.reason.data or "")
+        session.commit()
+    except TransitionRefused:
+        session.rollback()
+        application = _load(application_id)
+        if application.state not in (State.DRAFT, State.RETURNED):
+            flash(f"Ansökan är redan inskickad och har referensen {application.reference}.",
+                  "info")
+            return redirect(url_for("applicant.receipt", application_id=application.id))
+        return _review_page(application, problems(application), 409, form)
+    except StaleDataError:
+        session.rollback()
+        flash(CONCURRENT_CHANGE, "info")
+        return redirect(url_for("applicant.receipt", application_id=application_id))
+    _deliver_mail()
+    return redirect(url_for("applicant.receipt", application_id=application_id))
 
-    def save() -> Application:
-        update_draft_application(
-            application, actor=current_user,
-            title=form.title.data or "", summary=form.summary.data or "",
-        )
-        return application
 
-    return _draft_page(form, application, save, "Ändringarna är sparade.")
+@bp.get("/<int:application_id>/kvitto")
+@require_roles("applicant")
+def receipt(application_id: int) -> Any:
+    application = _load(application_id)
+    if application.reference is None:
+        return redirect(url_for("applicant.edit", application_id=application_id))
+    event = session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.application_id == application.id,
+            AuditEvent.trigger.in_(("submit", "resubmit")),
+        ).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    receipts = session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.key.like(f"receipt:{event.id}:%"))
+        .order_by(OutboxMessage.id)
+    ).all() if event else []
+    return render_template("applicant/receipt.html", application=application, event=event,
+                           receipts=receipts)
+
+
+# The case and its print view ---------------------------------------------------------------------
 
 
 @bp.get("/<int:application_id>")
@@ -106,7 +381,15 @@ def show(application_id: int) -> Any:
     return render_case(_load(application_id), audience="applicant")
 
 
+@bp.get("/<int:application_id>/ansokan.pdf")
+@require_roles("applicant")
+def print_pdf(application_id: int) -> Any:
+    return send_print_pdf(_load(application_id))
+
+
 @bp.post("/<int:application_id>/atgard/<trigger>")
 @require_roles("applicant")
 def fire(application_id: int, trigger: str) -> Any:
+    if trigger in ("submit", "resubmit"):
+        return submit(application_id)
     return fire_from_form(_load(application_id), trigger, audience="applicant")

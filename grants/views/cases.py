@@ -6,18 +6,21 @@ exactly the triggers their roles allow on this case.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.workflow import TransitionForm
+from grants.completeness import SECTION_BY_KEY, problems
 from grants.db import session
-from grants.models import Application
-from grants.operations.applications import TRIGGER_OPERATIONS, missing_content
+from grants.models import Application, Attachment
+from grants.operations.applications import TRIGGER_OPERATIONS
+from grants.pdf import render_pdf
 from grants.permissions import roles_on
-from workflows import State, Transition, TransitionRefused, allowed_triggers, transition_for
+from workflows import Transition, TransitionRefused, allowed_triggers, transition_for
 
 CONCURRENT_CHANGE = (
     "Någon annan ändrade ärendet samtidigt som du. Sidan visar nu läget som det är; "
@@ -36,6 +39,9 @@ def render_case(
     """The case page for ``audience``, the blueprint showing it (``"applicant"`` or ``"officer"``);
     ``refused`` is the transition just refused and its reasons."""
     transitions = allowed_triggers(application.state, roles_on(current_user, application))
+    if audience == "applicant":
+        # Submitting goes through the review page, which shows the whole application first.
+        transitions = [t for t in transitions if t.trigger not in ("submit", "resubmit")]
     forms = dict(forms or {})
     for transition in transitions:
         form = forms.setdefault(
@@ -49,7 +55,8 @@ def render_case(
             transitions=transitions,
             forms=forms,
             refused=refused,
-            missing=missing_content(application) if application.state == State.DRAFT else [],
+            problems=problems(application) if application.content_editable else [],
+            sections=SECTION_BY_KEY,
             audience=audience,
         ),
         status,
@@ -90,3 +97,24 @@ def fire_from_form(application: Application, trigger: str, *, audience: str) -> 
         )
     flash(f"{transition.done}. Ärendet har nu status «{application.state_label}».", "success")
     return redirect(url_for(f"{audience}.show", application_id=application.id))
+
+
+def send_attachment(attachment: Attachment) -> Response:
+    """An uploaded file, always as a download (never shown inline in the browser)."""
+    response = send_file(
+        io.BytesIO(attachment.data), mimetype=attachment.content_type, as_attachment=True,
+        download_name=attachment.filename, max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def send_print_pdf(application: Application) -> Response:
+    """The whole application as a PDF for the case file (xhtml2pdf from the print template)."""
+    html = render_template("applications/print.html", application=application)
+    name = (application.reference or f"utkast-{application.id}") + ".pdf"
+    response = send_file(io.BytesIO(render_pdf(html)), mimetype="application/pdf",
+                         as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -9,8 +9,8 @@ from flask import Blueprint, abort, render_template, request
 
 from grants.auth import require_roles
 from grants.db import session
-from grants.models import Application
-from grants.views.cases import fire_from_form, render_case
+from grants.models import Application, Attachment
+from grants.views.cases import fire_from_form, render_case, send_attachment, send_print_pdf
 from grants.views.pagination import Pages, page_number
 from workflows import State
 
@@ -72,3 +72,19 @@ def show(application_id: int) -> Any:
 @require_roles(*STAFF)
 def fire(application_id: int, trigger: str) -> Any:
     return fire_from_form(_load(application_id), trigger, audience="officer")
+
+
+@bp.get("/arenden/<int:application_id>/ansokan.pdf")
+@require_roles(*STAFF)
+def print_pdf(application_id: int) -> Any:
+    return send_print_pdf(_load(application_id))
+
+
+@bp.get("/arenden/<int:application_id>/bilagor/<int:attachment_id>")
+@require_roles(*STAFF)
+def download_attachment(application_id: int, attachment_id: int) -> Any:
+    application = _load(application_id)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.application_id != application.id:
+        abort(404)
+    return send_attachment(attachment)

@@ -28,3 +28,9 @@ def healthz() -> Any:
         session.rollback()
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.get("/personuppgifter")
+def privacy() -> Any:
+    """How Pilotfonden handles personal data (shown at registration, linked from every page)."""
+    return render_template("public/privacy.html")

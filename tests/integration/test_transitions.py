@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from grants.db import session
 from grants.models import Application, AuditEvent
 from grants.operations import applications as ops
+from grants.operations import content
 from tests.conftest import REASON
 from workflows import TRANSITIONS, State, TransitionRefused, transition_for
 from workflows.table import TRIGGERS
@@ -107,10 +108,14 @@ def test_submission_gives_a_reference_and_time_and_keeps_them_through_return(
 
 
 def test_an_incomplete_draft_is_refused_with_what_is_missing(make_application) -> None:
-    application = make_application(State.DRAFT, title="", summary="")
+    application = make_application(State.DRAFT, title="", summary="", complete=False)
     with pytest.raises(TransitionRefused) as refused:
         ops.submit_application(application, actor=application.created_by)
-    assert refused.value.reasons == ["Ansökan saknar titel.", "Ansökan saknar sammanfattning."]
+    assert refused.value.reasons[:3] == [
+        "Ange projektets titel.", "Skriv en sammanfattning.", "Beskriv bakgrund och problemanalys."
+    ]
+    assert "Lägg till minst en resultatindikator." in refused.value.reasons
+    assert "Svara på frågan om statligt stöd." in refused.value.reasons
     session.rollback()
     assert application.reference is None
 
@@ -137,10 +142,9 @@ def test_submitted_content_is_frozen(make_application) -> None:
     from grants.operations.errors import NotPermitted
 
     application = make_application(State.SUBMITTED)
-    with pytest.raises(NotPermitted, match="kan inte längre ändras"):
-        ops.update_draft_application(
-            application, actor=application.created_by, title="Ny titel", summary="x"
-        )
+    with pytest.raises(NotPermitted, match="kan inte ändras"):
+        content.save_contact(application, actor=application.created_by, name="Ny", role="x",
+                             email="ny@example.se", phone="019-10 00 00")
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,14 @@ import pytest
 
 from grants.db import session
 from grants.models import Application
+from grants.operations import applications as ops
+from grants.operations import content
 from tests.conftest import csrf_token
 from tests.web.conftest import audit_event_count, page, post_action
 from workflows import State
 
 LOGIN = "302 → /logga-in?next=<page>"
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 def to(path: str) -> str:
@@ -40,6 +43,19 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     "/mina-ansokningar/ny":                (LOGIN,  200,    403,    403,    403,    403,    403),
     "/mina-ansokningar/{case}":            (LOGIN,  200,    403,    403,    403,    403,    403),
     "/mina-ansokningar/{draft}/redigera":  (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{draft}/avsnitt/budget": (LOGIN, 200,  403,    403,    403,    403,    403),
+    "/mina-ansokningar/{draft}/bilagor":   (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{draft}/bilagor/{draft_file}":
+                                           (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{draft}/granska":   (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{case}/kvitto":     (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{case}/ansokan.pdf": (LOGIN, 200,    403,    403,    403,    403,    403),
+    "/handlaggning/arenden/{case}/ansokan.pdf":
+                                           (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/handlaggning/arenden/{case}/bilagor/{file}":
+                                           (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/registrera":                         (200,    OWN,    PUBLIC, STAFF,  STAFF,  PUBLIC, PUBLIC),
+    "/personuppgifter":                    (200,    200,    200,    200,    200,    200,    200),
 }
 # fmt: on
 
@@ -53,7 +69,8 @@ CELLS = [
 def test_the_matrix_covers_every_page_the_app_serves(app) -> None:
     """A new page must get a row here (and so an access decision) before it ships."""
     adapter = app.url_map.bind("localhost")
-    in_matrix = {adapter.match(url.format(case=1, draft=2))[0] for url in MATRIX}
+    in_matrix = {adapter.match(url.format(case=1, draft=2, file=3, draft_file=4))[0]
+                 for url in MATRIX}
     served = {
         rule.endpoint for rule in app.url_map.iter_rules()
         if "GET" in (rule.methods or ()) and rule.endpoint != "static"
@@ -67,13 +84,17 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
     app, make_user, make_application, signed_in, url: str, role: str, expected: int | str
 ) -> None:
     applicant = make_user("applicant")
-    case = make_application(State.SUBMITTED, applicant=applicant)
+    case = make_application(State.DRAFT, applicant=applicant)
+    file = content.add_attachment(case, actor=applicant, filename="plan.pdf", data=PDF)
+    ops.submit_application(case, actor=applicant)
     draft = make_application(State.DRAFT, applicant=applicant)
+    draft_file = content.add_attachment(draft, actor=applicant, filename="plan.pdf", data=PDF)
+    session.commit()
     if role == "anonymous":
         client = app.test_client()
     else:
         client = signed_in(applicant if role == "applicant" else make_user(role))
-    target = url.format(case=case.id, draft=draft.id)
+    target = url.format(case=case.id, draft=draft.id, file=file.id, draft_file=draft_file.id)
 
     response = client.get(target)
 
@@ -87,7 +108,7 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
         assert response.headers["Location"] == expected.removeprefix("302 → ")
     else:
         assert response.status_code == expected
-        if response.mimetype == "application/json":  # /healthz, for machines
+        if response.mimetype != "text/html":  # /healthz, files and PDFs are not pages
             return
         doc = page(response)
         assert doc.one("html").attrs["lang"] == "sv"

@@ -1,0 +1,43 @@
+"""The fund's rules that an administrator sets (one row)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from grants.db import Base, UTCDateTime, utcnow
+
+DEFAULT_MAX_SUPPORT_SHARE_PERCENT = 50
+DEFAULT_MAX_GRANT_PER_PILOT = 150_000
+DEFAULT_LAST_PROJECT_DATE = date(2026, 8, 1)
+"""Kraftsamling barn och unga runs 2024-08-01 – 2026-08-01 (DOMAIN.md §1)."""
+
+
+class FundSettings(Base):
+    __tablename__ = "fund_settings"
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint(
+            "max_support_share_percent BETWEEN 1 AND 100", name="support_share_range"
+        ),
+        sa.CheckConstraint("max_grant_per_pilot > 0", name="max_grant_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1, autoincrement=False)
+    max_support_share_percent: Mapped[int] = mapped_column(
+        default=DEFAULT_MAX_SUPPORT_SHARE_PERCENT
+    )
+    """The largest share of a pilot's total costs the fund pays (the rest is co-financing)."""
+    max_grant_per_pilot: Mapped[int] = mapped_column(
+        sa.BigInteger, default=DEFAULT_MAX_GRANT_PER_PILOT
+    )
+    last_project_date: Mapped[date] = mapped_column(sa.Date, default=DEFAULT_LAST_PROJECT_DATE)
+    """No pilot may end later than this (the fund's own project period)."""
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+
+    @property
+    def max_support_share(self) -> str:
+        return f"{self.max_support_share_percent} %"
