@@ -27,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
 
     from grants import auth, cli, observability, security, templating
-    from grants.views import applicant, errors, officer, public
+    from grants.views import admin, applicant, errors, officer, public
 
     observability.init_app(app)
     security.init_app(app)
@@ -38,5 +38,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(applicant.bp)
     app.register_blueprint(officer.bp)
+    app.register_blueprint(admin.bp)
     cli.init_app(app)
     return app

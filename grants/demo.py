@@ -143,7 +143,8 @@ def _open_demo_fund() -> None:
     """The demo must be usable today: the fund's last date and the current year's pot.
 
     DOMAIN.md's project ends 2026-08-01; the demo extends it to the end of the current year so a
-    person trying the demo can still apply, and opens a pot for the current year if none exists.
+    person trying the demo can still apply, opens a pot for the current year if none exists, and
+    closes the pots of past years to new applications.
     """
     current = today().year
     settings = session.get(FundSettings, 1) or FundSettings(id=1)
@@ -151,6 +152,9 @@ def _open_demo_fund() -> None:
     session.add(settings)
     if session.get(Pot, current) is None:
         session.add(Pot(year=current, reserved=POTS[max(POTS)]))
+    # Years that are over take no new applications (their money is already spoken for).
+    for pot in session.scalars(sa.select(Pot).where(Pot.year < current)):
+        pot.is_open = False
     session.flush()
 
 

@@ -21,7 +21,7 @@ from grants.models.organisations import Municipality, Organisation, Organisation
 from grants.models.outbox import OutboxMessage
 from grants.models.pots import Pot
 from grants.models.security import LoginAttempt
-from grants.models.settings import FundSettings
+from grants.models.settings import FundSettings, FundSettingsChange
 from grants.models.users import User, UserRole
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "CostType",
     "FocusArea",
     "FundSettings",
+    "FundSettingsChange",
     "OutboxMessage",
     "RequestedAmount",
     "ResultIndicator",

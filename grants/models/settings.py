@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from grants.models.users import User
 
 DEFAULT_MAX_SUPPORT_SHARE_PERCENT = 50
 DEFAULT_MAX_GRANT_PER_PILOT = 150_000
@@ -41,3 +45,18 @@ class FundSettings(Base):
     @property
     def max_support_share(self) -> str:
         return f"{self.max_support_share_percent} %"
+
+
+class FundSettingsChange(Base):
+    """Who changed the fund's rules, when, why, and from what to what (append-only by use)."""
+
+    __tablename__ = "fund_settings_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    before: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+    actor: Mapped[User] = relationship(lazy="joined")

@@ -190,7 +190,22 @@ def submit_application(application: Application, *, actor: User, reason: str = "
 def return_application_for_completion(
     application: Application, *, actor: User, reason: str
 ) -> AuditEvent:
-    return _transition(application, "return_for_completion", actor=actor, reason=reason)
+    """Send the application back for completion; the applicant is told by e-mail what is
+    missing."""
+    event = _transition(application, "return_for_completion", actor=actor, reason=reason)
+    body = (
+        f"Hej!\n\nHandläggaren har gått igenom er ansökan {application.reference} "
+        f"«{application.title}» och vill att ni kompletterar den:\n\n{event.reason}\n\n"
+        "Logga in på Pilotfonden, ändra det som behövs under Mina ansökningar och skicka in "
+        "ansökan igen.\n\nDet här är ett automatiskt meddelande från Pilotfonden.\n"
+    )
+    recipients = (application.created_by.email if application.created_by else "",
+                  application.contact_email)
+    for recipient in dict.fromkeys(filter(None, recipients)):
+        queue_message(key=f"returned:{event.id}:{recipient}", recipient=recipient,
+                      subject=f"Komplettera ansökan {application.reference}", body=body,
+                      application=application)
+    return event
 
 
 def resubmit_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,7 +21,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forms.applications import ApplicationDraftForm, AttachmentUploadForm
 from forms.workflow import TransitionForm
-from grants import mail
 from grants.auth import require_roles
 from grants.completeness import SECTION_BY_KEY, SECTIONS, pot_years, problems, section_status
 from grants.db import session
@@ -35,6 +33,7 @@ from grants.permissions import is_applicant_member
 from grants.uploads import ALLOWED_TEXT, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from grants.views.cases import (
     CONCURRENT_CHANGE,
+    deliver_mail,
     fire_from_form,
     render_case,
     send_attachment,
@@ -75,15 +74,6 @@ def _load_editable(application_id: int) -> Application:
             "Inskickade uppgifter ändras bara om handläggaren återsänder ansökan för komplettering."
         ))
     return application
-
-
-def _deliver_mail() -> None:
-    """Send queued mail now that the change is committed; what fails stays in the outbox."""
-    try:
-        mail.deliver_pending()
-    except Exception:  # noqa: BLE001 - mail must never break the page; the CLI retries
-        session.rollback()
-        current_app.logger.exception("outbox delivery failed")
 
 
 # Dashboard ---------------------------------------------------------------------------------------
@@ -348,7 +338,7 @@ def submit(application_id: int) -> Any:
         session.rollback()
         flash(CONCURRENT_CHANGE, "info")
         return redirect(url_for("applicant.receipt", application_id=application_id))
-    _deliver_mail()
+    deliver_mail()
     return redirect(url_for("applicant.receipt", application_id=application_id))
 
 

@@ -9,11 +9,21 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Response, abort, flash, redirect, render_template, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.workflow import TransitionForm
+from grants import mail
 from grants.completeness import SECTION_BY_KEY, problems
 from grants.db import session
 from grants.models import Application, Attachment
@@ -95,8 +105,19 @@ def fire_from_form(application: Application, trigger: str, *, audience: str) -> 
             application, audience=audience, status=409,
             refused=(transition, [CONCURRENT_CHANGE]), forms={trigger: form},
         )
+    deliver_mail()
     flash(f"{transition.done}. Ärendet har nu status «{application.state_label}».", "success")
     return redirect(url_for(f"{audience}.show", application_id=application.id))
+
+
+def deliver_mail() -> None:
+    """Send queued mail now that the change is committed; what fails stays in the outbox (the
+    ``outbox send`` command retries it) and never breaks the page."""
+    try:
+        mail.deliver_pending()
+    except Exception:  # noqa: BLE001 - any failure here is logged and retried later
+        session.rollback()
+        current_app.logger.exception("outbox delivery failed")
 
 
 def send_attachment(attachment: Attachment) -> Response:

@@ -139,6 +139,16 @@ def upgrade() -> None:
     with op.batch_alter_table('co_financing_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_co_financing_line_application_id'), ['application_id'], unique=False)
 
+    op.create_table('fund_settings_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('before', sa.JSON(), nullable=False),
+    sa.Column('after', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['app_user.id'], name=op.f('fk_fund_settings_change_actor_id_app_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fund_settings_change'))
+    )
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
@@ -250,6 +260,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_message_application_id'))
 
     op.drop_table('outbox_message')
+    op.drop_table('fund_settings_change')
     with op.batch_alter_table('co_financing_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_co_financing_line_application_id'))
 

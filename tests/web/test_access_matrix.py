@@ -56,6 +56,7 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
     "/registrera":                         (200,    OWN,    PUBLIC, STAFF,  STAFF,  PUBLIC, PUBLIC),
     "/personuppgifter":                    (200,    200,    200,    200,    200,    200,    200),
+    "/admin/installningar":                (LOGIN,  403,    403,    403,    403,    403,    200),
 }
 # fmt: on
 
