@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
+from sqlalchemy.orm import selectinload
 
 from grants.auth import require_roles
 from grants.db import session
@@ -46,6 +47,7 @@ def index() -> Any:
     query = (
         sa.select(Application)
         .where(Application.state != State.DRAFT.value)
+        .options(selectinload(Application.requested_amounts))
         .order_by(Application.submitted_at.desc(), Application.id.desc())
         .limit(PER_PAGE)
         .offset((page - 1) * PER_PAGE)
