@@ -25,4 +25,5 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("input", (event) => {
     if (event.target.matches && event.target.matches("input[data-sum]")) update();
   });
+  update();  // a form shown again with errors holds typed amounts the stored totals lack
 });

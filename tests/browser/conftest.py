@@ -26,14 +26,17 @@ from werkzeug.serving import make_server
 
 from grants import create_app
 from grants.db import Base, create_db_engine, session
+from grants.demo import fill_application
+from grants.models import Application
 from grants.operations.applications import (
     assess_application,
     create_draft_application,
     submit_application,
 )
+from grants.operations.content import add_attachment, save_project
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
-from tests.conftest import app_config
+from tests.conftest import app_config, open_fund
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -85,6 +88,7 @@ class Seeded:
     draft_id: int
     submitted_id: int
     assessed_id: int
+    incomplete_draft_id: int
 
 
 @dataclass(frozen=True)
@@ -98,17 +102,27 @@ class LiveServer:
     """One user per role (``"applicant"``, ``"reviewer"``, ``"officer"``, ``"decider"``,
     ``"finance"``, ``"admin"``), all with ``password``."""
     draft_id: int
-    """A draft of the applicant's organisation (title but no summary, so it cannot be sent)."""
+    """A complete draft of the applicant's organisation, with an attachment: it could be sent."""
     submitted_id: int
-    """The submitted application (``case_reference``)."""
+    """The submitted application (``case_reference``), complete and with an attachment."""
     assessed_id: int
     """An assessed application, waiting for the decider."""
+    incomplete_draft_id: int
+    """A draft whose project section is saved with a title only: it cannot be sent."""
+    outbox: Path
+    """The server's MAIL_OUTBOX_DIR, where each sent e-mail lands as ``<id>.eml``."""
+
+
+# The smallest file the upload check takes for a PDF (it sniffs the first bytes).
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _seed() -> Seeded:
-    """Reference data, one user per role (USERS), and the applicant organisation's applications:
-    a draft, a submitted one and an assessed one."""
+    """Reference data, a fund open for applications today, one user per role (USERS), and the
+    applicant organisation's applications: a submitted one, an assessed one, a complete draft
+    and an incomplete draft."""
     seed_reference_data(session)
+    open_fund()
     organisation = create_organisation(
         name="Testföreningen", org_number="802400-0005", kind="association",
         municipality_code="1880",
@@ -121,24 +135,34 @@ def _seed() -> Seeded:
         for role, (email, name) in USERS.items()
     }
     applicant = users["applicant"]
-    application = create_draft_application(
-        actor=applicant, organisation=organisation, title="Pilot för unga",
-        summary="Vi testar något nytt.",
-    )
+
+    def complete_draft(title: str, summary: str) -> Application:
+        application = create_draft_application(
+            actor=applicant, organisation=organisation, title=title, summary=summary,
+        )
+        fill_application(application, applicant)
+        add_attachment(application, actor=applicant, filename="avsiktsforklaring.pdf",
+                       data=PDF_BYTES, description="Avsiktsförklaring från skolan")
+        return application
+
+    application = complete_draft("Pilot för unga", "Vi testar något nytt.")
     submit_application(application, actor=applicant)
-    assessed = create_draft_application(
-        actor=applicant, organisation=organisation, title="Läxhjälp på biblioteket",
-        summary="Unga hjälper yngre med läxorna två kvällar i veckan.",
-    )
+    assessed = complete_draft("Läxhjälp på biblioteket",
+                              "Unga hjälper yngre med läxorna två kvällar i veckan.")
     submit_application(assessed, actor=applicant)
     assess_application(assessed, actor=users["officer"])
-    draft = create_draft_application(
-        actor=applicant, organisation=organisation, title="Spontanidrott på lovet",
+    draft = complete_draft("Spontanidrott på lovet", "Öppen idrottshall varje lovdag.")
+    incomplete = create_draft_application(
+        actor=applicant, organisation=organisation, title="Kvällsfotboll i parken",
     )
+    save_project(incomplete, actor=applicant, title="Kvällsfotboll i parken", summary="",
+                 background="", aim="", activities="", start_date=None, end_date=None,
+                 partners="")
     session.commit()
     assert application.reference, "a submitted application has a case reference"
     return Seeded(case_reference=application.reference, draft_id=draft.id,
-                  submitted_id=application.id, assessed_id=assessed.id)
+                  submitted_id=application.id, assessed_id=assessed.id,
+                  incomplete_draft_id=incomplete.id)
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +170,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """The app on a fresh SQLite file, served by werkzeug on a free port for one test module.
 
     Each test uses its own browser context (no shared cookies), so the tests of a module can share
-    the server; none of them changes the seeded data.
+    the server. None of them changes the seeded applications, except that a refused section form
+    leaves its unsaved input in the incomplete draft (which stays incomplete either way); tests
+    that need more make their own (a new account and application).
     """
     tmp = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{tmp / 'browser.sqlite3'}"
@@ -172,6 +198,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             draft_id=seeded.draft_id,
             submitted_id=seeded.submitted_id,
             assessed_id=seeded.assessed_id,
+            incomplete_draft_id=seeded.incomplete_draft_id,
+            outbox=tmp / "outbox",
         )
     finally:
         server.shutdown()

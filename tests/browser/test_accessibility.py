@@ -4,6 +4,10 @@ no serious or critical violations.
 One test per (role, page): the role logs in through the real login form, opens the page (or
 brings it into an error state: a form refused with its error summary), and axe-core scans it.
 axe-core cannot judge everything (WCAG needs people too), but what it finds is a real problem.
+
+The applicant's form is scanned section by section (every section of grants.views.sections, so a
+new section is scanned without a change here) on a complete draft, and in its error states on the
+incomplete draft: problems shown next to the fields, refused input, an incomplete review.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
+from grants.completeness import SECTION_BY_KEY, SECTIONS
+from grants.views.sections import HANDLERS
 from tests.browser.conftest import LiveServer, Violation
 
 FAILING_IMPACTS = {"serious", "critical"}
@@ -26,10 +32,15 @@ class Scan:
     """``"anonymous"`` or a role of LiveServer.emails."""
     name: str
     path: str
-    """May name ``{draft}``, ``{submitted}`` or ``{assessed}``: the seeded applications' ids."""
+    """May name ``{draft}``, ``{incomplete}``, ``{submitted}`` or ``{assessed}``: the seeded
+    applications' ids."""
     status: int = 200
     refuse: Callable[[Page], int] | None = None
     """Brings the opened page into an error state; returns the response status it got."""
+    alert: bool = False
+    """The page opens with an error summary (problems to fix) without being refused."""
+    headings: tuple[str, ...] = ()
+    """Headings the page must show (the scan is sure it reached that page and all of it)."""
 
     @property
     def id(self) -> str:
@@ -37,7 +48,8 @@ class Scan:
 
     def url(self, server: LiveServer) -> str:
         return server.url + self.path.format(
-            draft=server.draft_id, submitted=server.submitted_id, assessed=server.assessed_id
+            draft=server.draft_id, incomplete=server.incomplete_draft_id,
+            submitted=server.submitted_id, assessed=server.assessed_id,
         )
 
 
@@ -57,6 +69,30 @@ def too_long_title(page: Page) -> int:
     return _submit(page, "Spara utkast")
 
 
+def bad_registration(page: Page) -> int:
+    # An organisation number with a wrong check digit and two passwords that differ.
+    page.get_by_label("Ditt namn").fill("Nina Ny")
+    page.get_by_label("E-postadress").fill("nina@example.se")
+    page.get_by_label("Välj lösenord").fill("ett-langt-losenord-1")
+    page.get_by_label("Upprepa lösenordet").fill("ett-langt-losenord-2")
+    page.get_by_label("Organisationsnummer").fill("212000-1885")
+    return _submit(page, "Skapa konto")
+
+
+def amount_with_decimals(page: Page) -> int:
+    # Whole kronor only: «12,50» is a format error, kept as typed and shown with its message.
+    page.locator("#budget_lines-0-amount").fill("12,50")
+    return _submit(page, "Spara")
+
+
+def upload_without_file(page: Page) -> int:
+    return _submit(page, "Ladda upp bilagan")
+
+
+def submit_incomplete(page: Page) -> int:
+    return _submit(page, "Skicka in ansökan")
+
+
 def return_without_reason(page: Page) -> int:
     return _submit(page, "Återsänd för komplettering")
 
@@ -65,18 +101,44 @@ def reject_without_reason(page: Page) -> int:
     return _submit(page, "Avslå")
 
 
+APPLICATION_HEADINGS = tuple(section.title for section in SECTIONS)
+"""The whole application (templates/applications/_content.html) has a heading per section."""
+
 SCANS = [
     Scan("anonymous", "start", "/"),
     Scan("anonymous", "login", "/logga-in"),
     Scan("anonymous", "not-found", "/finns-inte", status=404),
+    Scan("anonymous", "register", "/registrera", headings=("Skapa konto för att söka",)),
+    Scan("anonymous", "register-refused", "/registrera", refuse=bad_registration),
+    Scan("anonymous", "privacy", "/personuppgifter", headings=("Personuppgifter i Pilotfonden",)),
     Scan("applicant", "my-applications", "/mina-ansokningar/"),
     Scan("applicant", "new-draft", "/mina-ansokningar/ny"),
     Scan("applicant", "new-draft-refused", "/mina-ansokningar/ny", refuse=too_long_title),
     Scan("applicant", "draft", "/mina-ansokningar/{draft}"),
-    Scan("applicant", "draft-edit", "/mina-ansokningar/{draft}/redigera"),
+    Scan("applicant", "draft-overview", "/mina-ansokningar/{draft}/redigera"),
+    *(
+        Scan("applicant", f"section-{section}", f"/mina-ansokningar/{{draft}}/avsnitt/{section}",
+             headings=(SECTION_BY_KEY[section].title,))
+        for section in HANDLERS
+    ),
+    Scan("applicant", "section-problems", "/mina-ansokningar/{incomplete}/avsnitt/projekt",
+         alert=True),
+    Scan("applicant", "section-budget-refused", "/mina-ansokningar/{incomplete}/avsnitt/budget",
+         refuse=amount_with_decimals),
+    Scan("applicant", "attachments", "/mina-ansokningar/{draft}/bilagor", headings=("Bilagor",)),
+    Scan("applicant", "attachments-refused", "/mina-ansokningar/{draft}/bilagor",
+         refuse=upload_without_file),
+    Scan("applicant", "review", "/mina-ansokningar/{draft}/granska",
+         headings=("Granska och skicka in",)),
+    Scan("applicant", "review-incomplete", "/mina-ansokningar/{incomplete}/granska", alert=True),
+    Scan("applicant", "review-refused", "/mina-ansokningar/{incomplete}/granska",
+         refuse=submit_incomplete),
     Scan("applicant", "submitted", "/mina-ansokningar/{submitted}"),
+    Scan("applicant", "receipt", "/mina-ansokningar/{submitted}/kvitto",
+         headings=("Ansökan har kommit in",)),
     Scan("officer", "cases", "/handlaggning/"),
-    Scan("officer", "case", "/handlaggning/arenden/{submitted}"),
+    Scan("officer", "case", "/handlaggning/arenden/{submitted}",
+         headings=("Pilot för unga", *APPLICATION_HEADINGS)),
     Scan("officer", "case-refused", "/handlaggning/arenden/{submitted}",
          refuse=return_without_reason),
     Scan("decider", "cases", "/handlaggning/"),
@@ -122,6 +184,10 @@ def test_page_has_no_serious_accessibility_violations(
     assert response is not None
     if scan.refuse is None:
         assert response.status == scan.status, f"{scan.path} answered {response.status}"
+        if scan.alert:
+            expect(page.get_by_role("alert")).to_be_visible()
+        for heading in scan.headings:
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     else:
         assert response.status == 200, f"{scan.path} answered {response.status}"
         status = scan.refuse(page)
