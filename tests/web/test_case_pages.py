@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from grants.db import session
+from grants.demo import fill_application
 from grants.models import Application, AuditEvent
 from tests.conftest import csrf_token
 from tests.web.conftest import (
@@ -30,6 +31,9 @@ from workflows import TRANSITIONS, State, allowed_triggers, transition_for
 
 NON_DRAFT_STATES = [s for s in State if s != State.DRAFT]
 STAFF_VIEWERS = [("officer",), ("decider",), ("officer", "decider")]
+SUBMIT_TRIGGERS = {"submit", "resubmit"}
+"""The applicant submits from the review page (after seeing the whole application), not from the
+case page."""
 
 
 def case_url(application: Application, audience: str) -> str:
@@ -79,9 +83,21 @@ def test_applicant_case_page_shows_buttons_for_exactly_the_applicants_triggers(
     application = make_application(state, applicant=applicant)
     client = signed_in(applicant)
 
+    allowed = {t.trigger for t in allowed_triggers(state, {"applicant"})}
+
     doc = page(client.get(case_url(application, "applicant")))
 
-    assert trigger_buttons(doc) == {t.trigger for t in allowed_triggers(state, {"applicant"})}
+    assert trigger_buttons(doc) == allowed - SUBMIT_TRIGGERS
+    review_url = f"/mina-ansokningar/{application.id}/granska"
+    if allowed & SUBMIT_TRIGGERS:
+        # The case page leads to the review page, which has the submit button.
+        assert doc.find("a", href=review_url)
+        review = page(client.get(review_url))
+        assert trigger_buttons(review) == allowed & SUBMIT_TRIGGERS
+        form = next(f for f in review.find_all("form") if trigger_buttons(f))
+        assert form.attrs["action"] == f"/mina-ansokningar/{application.id}/skicka-in"
+    else:
+        assert not doc.find("a", href=review_url)
 
 
 @pytest.mark.parametrize("state", [State.SUBMITTED, State.ASSESSED])
@@ -99,7 +115,10 @@ def test_an_officer_who_also_applies_gets_no_applicant_buttons_on_another_organi
 
 # Pressing a button ------------------------------------------------------------------------------
 
-PRESSABLE = [(source, t.trigger) for t in TRANSITIONS for source in t.sources]
+PRESSABLE = [(source, t.trigger) for t in TRANSITIONS for source in t.sources
+             if t.trigger not in SUBMIT_TRIGGERS]
+SUBMITTABLE = [(source, t.trigger) for t in TRANSITIONS for source in t.sources
+               if t.trigger in SUBMIT_TRIGGERS]
 
 
 @pytest.mark.parametrize(("state", "trigger"), PRESSABLE,
@@ -137,6 +156,43 @@ def test_pressing_an_allowed_button_runs_the_trigger_and_the_history_shows_it(
     assert transition.done in entries[-1]
     assert reason in entries[-1]
     assert f"av {actor.name}" in entries[-1]
+    assert f"({State(state).label} → {transition.dest.label})" in entries[-1]
+
+
+@pytest.mark.parametrize("address", ["skicka-in", "atgard/{trigger}"])
+@pytest.mark.parametrize(("state", "trigger"), SUBMITTABLE,
+                         ids=[f"{s}-{t}" for s, t in SUBMITTABLE])
+def test_submitting_from_the_review_page_runs_the_trigger_and_the_history_shows_it(
+    make_user, make_application, signed_in, state: State, trigger: str, address: str
+) -> None:
+    """The review page's button posts to ``skicka-in``; the old per-trigger address still leads
+    to the same view. Either way the applicant lands on the receipt."""
+    transition = transition_for(trigger)
+    applicant = make_user("applicant")
+    application = make_application(state, applicant=applicant)
+    client = signed_in(applicant)
+    url = case_url(application, "applicant")
+    entries_before = history(page(client.get(url)))
+    events_before = audit_event_count()
+    reason = f"Motivering för {trigger}: allt är i sin ordning."
+
+    response = post_action(client, f"{url}/{address.format(trigger=trigger)}", trigger, reason)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{url}/kvitto"
+    session.refresh(application)
+    assert application.state == transition.dest
+    assert audit_event_count() == events_before + 1
+    event = last_event(application)
+    assert (event.trigger, event.actor_id, event.reason) == (trigger, applicant.id, reason)
+    assert application.reference in page(client.get(f"{url}/kvitto")).text
+
+    entries = history(page(client.get(url)))
+    assert entries[:-1] == entries_before
+    assert len(entries) == len(entries_before) + 1
+    assert transition.done in entries[-1]
+    assert reason in entries[-1]
+    assert f"av {applicant.name}" in entries[-1]
     assert f"({State(state).label} → {transition.dest.label})" in entries[-1]
 
 
@@ -194,23 +250,28 @@ def test_a_refused_trigger_answers_409_with_the_engines_reason_and_writes_nothin
     assert audit_event_count() == events_before
 
 
+@pytest.mark.parametrize("address", ["skicka-in", "atgard/submit"])
 def test_submitting_an_incomplete_draft_is_refused_with_what_is_missing_and_keeps_the_comment(
-    make_user, make_application, signed_in
+    make_user, make_application, signed_in, address: str
 ) -> None:
     applicant = make_user("applicant")
-    draft = make_application(State.DRAFT, applicant=applicant, title="", summary="")
+    draft = make_application(State.DRAFT, applicant=applicant, title="", summary="",
+                             complete=False)
     client = signed_in(applicant)
     url = case_url(draft, "applicant")
     events_before = audit_event_count()
 
-    response = post_action(client, f"{url}/atgard/submit", "submit", "Nu skickar vi in den.")
+    response = post_action(client, f"{url}/{address}", "submit", "Nu skickar vi in den.")
 
     assert response.status_code == 409
     doc = page(response)
     summary = error_summary(doc) or ""
-    assert "Ansökan saknar titel." in summary
-    assert "Ansökan saknar sammanfattning." in summary
+    assert "Ansökan kan inte skickas in ännu" in summary
+    assert "Ange projektets titel." in summary
+    assert "Skriv en sammanfattning." in summary
+    assert doc.one("a", href=f"{url}/avsnitt/projekt#title")
     assert doc.one("textarea", name="submit-reason").value == "Nu skickar vi in den."
+    session.refresh(draft)
     assert draft.state == State.DRAFT and draft.reference is None
     assert audit_event_count() == events_before
 
@@ -281,7 +342,7 @@ def test_applicant_creates_edits_and_submits_a_draft_then_can_no_longer_edit_it(
         "title": "Läxhjälp på biblioteket", "summary": "Unga hjälper yngre med läxor.",
     })
     assert created.status_code == 302
-    match = re.fullmatch(r"/mina-ansokningar/(\d+)", created.headers["Location"])
+    match = re.fullmatch(r"/mina-ansokningar/(\d+)/redigera", created.headers["Location"])
     assert match
     application = session.get(Application, int(match.group(1)))
     assert application.state == State.DRAFT
@@ -289,19 +350,27 @@ def test_applicant_creates_edits_and_submits_a_draft_then_can_no_longer_edit_it(
     assert (application.title, application.summary) == (
         "Läxhjälp på biblioteket", "Unga hjälper yngre med läxor.")
 
+    # Editing happens section by section; the project section holds the title and summary.
     edit_url = f"/mina-ansokningar/{application.id}/redigera"
-    edit_form = page(client.get(edit_url))
-    assert edit_form.one("input", name="title").value == "Läxhjälp på biblioteket"
-    edited = client.post(edit_url, data={
-        "csrf_token": csrf_token(client, edit_url),
+    project_url = f"/mina-ansokningar/{application.id}/avsnitt/projekt"
+    assert page(client.get(edit_url)).find("a", href=project_url)
+    project_form = page(client.get(project_url))
+    assert project_form.one("input", name="title").value == "Läxhjälp på biblioteket"
+    edited = client.post(project_url, data={
+        "csrf_token": csrf_token(client, project_url), "save_stay": "Spara",
         "title": "Läxhjälp på stadsbiblioteket", "summary": "Unga hjälper yngre med läxor.",
     })
     assert edited.status_code == 302
+    session.refresh(application)
     assert application.title == "Läxhjälp på stadsbiblioteket"
 
+    # The other sections (their own rules are tested in test_application_form.py).
+    fill_application(application, applicant)
     show_url = f"/mina-ansokningar/{application.id}"
-    submitted = post_action(client, f"{show_url}/atgard/submit", "submit")
+    submitted = post_action(client, f"{show_url}/skicka-in", "submit")
     assert submitted.status_code == 302
+    assert submitted.headers["Location"] == f"{show_url}/kvitto"
+    session.refresh(application)
     assert application.state == State.SUBMITTED
     year = datetime.now(ZoneInfo("Europe/Stockholm")).year
     assert re.fullmatch(rf"PF-{year}-\d{{4}}", application.reference)
@@ -309,14 +378,18 @@ def test_applicant_creates_edits_and_submits_a_draft_then_can_no_longer_edit_it(
     assert shown.one("p", class_="eyebrow").text == application.reference
     assert f"fick referensen {application.reference}" in history(shown)[-1]
     assert not shown.find("a", href=edit_url), "no edit link once submitted"
+    assert not shown.find("a", href=project_url), "no section link once submitted"
 
-    refused = client.get(edit_url)
-    assert refused.status_code == 409
-    assert "kan inte ändras" in page(refused).text
-    refused_post = client.post(edit_url, data={
-        "csrf_token": csrf_token(client, show_url), "title": "Ändrad i efterhand", "summary": "x",
+    for url in (edit_url, project_url):
+        refused = client.get(url)
+        assert refused.status_code == 409
+        assert "kan inte ändras" in page(refused).text
+    refused_post = client.post(project_url, data={
+        "csrf_token": csrf_token(client, show_url), "save_stay": "Spara",
+        "title": "Ändrad i efterhand", "summary": "x",
     })
     assert refused_post.status_code == 409
+    session.refresh(application)
     assert application.title == "Läxhjälp på stadsbiblioteket"
 
 
@@ -335,7 +408,7 @@ def test_a_too_long_title_on_a_new_draft_answers_422_at_the_field_and_keeps_the_
 
     assert response.status_code == 422
     doc = page(response)
-    assert "Titeln får vara högst 200 tecken." in (field_error(doc, "title") or "")
+    assert "Texten får vara högst 200 tecken." in (field_error(doc, "title") or "")
     assert doc.one("input", name="title").attrs.get("aria-invalid") == "true"
     assert doc.one("textarea", name="summary").value == summary
     assert doc.one("input", name="title").value == title
@@ -348,17 +421,19 @@ def test_a_too_long_title_when_editing_answers_422_and_changes_nothing(
     applicant = make_user("applicant")
     draft = make_application(State.DRAFT, applicant=applicant, title="Kvar som förut")
     client = signed_in(applicant)
-    edit_url = f"/mina-ansokningar/{draft.id}/redigera"
+    project_url = f"/mina-ansokningar/{draft.id}/avsnitt/projekt"
 
-    response = client.post(edit_url, data={
-        "csrf_token": csrf_token(client, edit_url),
+    response = client.post(project_url, data={
+        "csrf_token": csrf_token(client, project_url), "save_stay": "Spara",
         "title": "T" * 201, "summary": "Ny sammanfattning som inte sparas.",
     })
 
     assert response.status_code == 422
     doc = page(response)
-    assert "Titeln får vara högst 200 tecken." in (field_error(doc, "title") or "")
+    assert "Texten får vara högst 200 tecken." in (field_error(doc, "title") or "")
+    assert doc.one("input", name="title").value == "T" * 201
     assert doc.one("textarea", name="summary").value == "Ny sammanfattning som inte sparas."
+    session.refresh(draft)
     assert (draft.title, draft.summary) == ("Kvar som förut", "Vi testar något nytt.")
 
 
