@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from forms.fields import ChoiceField
+from grants.identifiers import InvalidOrganisationNumber, normalise_organisation_number
 from grants.models import OrganisationKind
 from grants.operations.users import MIN_PASSWORD_LENGTH
 
@@ -70,3 +71,23 @@ class RegistrationForm(FlaskForm):
     )
     municipality = ChoiceField("Kommun där organisationen finns")
     submit = SubmitField("Skapa konto")
+
+    def validate_org_number(self, field: StringField) -> None:
+        if field.data:
+            try:
+                normalise_organisation_number(field.data)
+            except InvalidOrganisationNumber as exc:
+                raise ValidationError(str(exc)) from exc
+
+    def require_new_organisation_details(self) -> bool:
+        """For an organisation not yet registered, its name and kind are needed too (shown at
+        their fields); returns False if something is missing."""
+        ok = True
+        if not (self.org_name.data or "").strip():
+            self.org_name.errors = [*self.org_name.errors, "Ange organisationens namn."]
+            ok = False
+        if not self.org_kind.data:
+            self.org_kind.errors = [*self.org_kind.errors,
+                                    "Välj vilken sorts organisation det är."]
+            ok = False
+        return ok

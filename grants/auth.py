@@ -28,7 +28,7 @@ from grants.db import session
 from grants.models import Municipality, User
 from grants.operations.errors import OperationError
 from grants.operations.logins import login_blocked, record_login_attempt
-from grants.operations.users import register_applicant
+from grants.operations.users import organisation_exists, register_applicant
 
 bp = Blueprint("auth", __name__)
 TOO_MANY_ATTEMPTS = (
@@ -170,7 +170,9 @@ def register() -> Any:
             sa.select(Municipality).where(Municipality.active).order_by(Municipality.name))
     ]
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (
+        organisation_exists(form.org_number.data or "") or form.require_new_organisation_details()
+    ):
         try:
             user = register_applicant(
                 email=form.email.data or "", name=form.name.data or "",

@@ -77,7 +77,9 @@ def safe_filename(name: str) -> str:
     """A file name fit to store and to send back: no folders, no control characters."""
     name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
     name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*;]", "", name).strip(" .")
-    return name[:150] or "bilaga"
+    stem, dot, extension = name.rpartition(".")  # shortened, a long name keeps its extension
+    return (stem[:149 - len(extension)] + dot + extension if dot and len(extension) <= 10
+            else name[:150]) or "bilaga"
 
 
 def check_upload(filename: str, data: bytes) -> tuple[str, FileType]:

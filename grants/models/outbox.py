@@ -19,7 +19,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    key: Mapped[str] = mapped_column(sa.String(300), unique=True)
     """What the message is about (``receipt:<event id>:<recipient>``): never queued twice."""
     recipient: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(300))

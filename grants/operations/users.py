@@ -74,6 +74,17 @@ def create_user(
     return user
 
 
+def organisation_exists(org_number: str) -> bool:
+    """Whether an organisation with this (valid) number is registered."""
+    try:
+        number = normalise_organisation_number(org_number)
+    except InvalidOrganisationNumber:
+        return False
+    return session.scalar(
+        sa.select(Organisation.id).where(Organisation.org_number == number)
+    ) is not None
+
+
 def register_applicant(
     *, email: str, name: str, password: str, org_number: str, org_name: str = "",
     org_kind: str = "", municipality_code: str | None = None,

@@ -89,4 +89,10 @@ def download_attachment(application_id: int, attachment_id: int) -> Any:
     attachment = session.get(Attachment, attachment_id)
     if attachment is None or attachment.application_id != application.id:
         abort(404)
+    # A file removed while the application was still a draft never reached the region; one
+    # removed after it arrived was received and stays in the case file.
+    if attachment.removed_at is not None and not (
+        application.submitted_at and attachment.removed_at > application.submitted_at
+    ):
+        abort(404)
     return send_attachment(attachment)

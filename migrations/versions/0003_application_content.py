@@ -151,7 +151,7 @@ def upgrade() -> None:
     )
     op.create_table('outbox_message',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('key', sa.String(length=300), nullable=False),
     sa.Column('recipient', sa.String(length=254), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),

@@ -15,8 +15,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
+from grants.completeness import today
 from grants.db import session
+from grants.models import Application, User
 from grants.operations import applications as ops
+from grants.operations import content as content_ops
 from tests.conftest import REASON
 from tests.web.conftest import history, page
 from workflows import State
@@ -114,3 +117,64 @@ def test_case_page_issues_as_many_queries_for_a_long_history_as_for_a_short_one(
 
     assert (len(history(page(short_page))), len(history(page(long_page)))) == (2, 12)
     assert len(long) == len(short), same_count_message(short, long)
+
+
+MUNICIPALITIES = ["1880", "1881", "1882", "1883", "1884", "1885", "1860", "1861"]
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def with_rows(application: Application, applicant: User, n: int) -> Application:
+    """``application`` with ``n`` of each repeated thing: indicators, cost and co-financing
+    lines, municipalities and attachments (the totals stay the same, so it stays complete)."""
+    year = today().year
+    content_ops.save_indicators(application, actor=applicant, rows=[
+        {"name": f"Indikator {i}", "unit": "antal", "baseline": "0", "target": "10",
+         "by_sex": i % 2 == 0} for i in range(n)
+    ])
+    content_ops.save_budget(
+        application, actor=applicant,
+        lines=[{"year": year, "cost_type": "own_staff", "description": f"Rad {i}",
+                "amount": 200_000 // n} for i in range(n)],
+        co_financing=[{"year": year, "kind": "cash", "funder": f"Bidragsgivare {i}",
+                       "amount": 100_000 // n} for i in range(n)],
+        requested={year: 100_000},
+    )
+    content_ops.save_target(
+        application, actor=applicant, focus_areas=["leisure"], municipalities=MUNICIPALITIES[:n],
+        age_bands=["13-15"], target_group="Unga i området.", participants_girls=10,
+        participants_boys=10, participants_other=0,
+    )
+    for i in range(n):
+        content_ops.add_attachment(application, actor=applicant, filename=f"bilaga-{i}.pdf",
+                                   data=PDF)
+    session.commit()
+    return application
+
+
+@pytest.mark.parametrize("where", ["review", "applicant-case", "officer-case"])
+def test_pages_showing_a_whole_application_issue_as_many_queries_for_8_rows_as_for_1(
+    app, make_user, make_application, signed_in, where: str
+) -> None:
+    applicant = make_user("applicant")
+    officer = make_user("officer")
+    applications = []
+    for n in (1, 8):
+        application = with_rows(make_application(State.DRAFT, applicant=applicant), applicant, n)
+        if where != "review":
+            ops.submit_application(application, actor=applicant, reason=REASON)
+            session.commit()
+        applications.append(application)
+    client = signed_in(officer if where == "officer-case" else applicant)
+    urls = [{"review": f"/mina-ansokningar/{a.id}/granska",
+             "applicant-case": f"/mina-ansokningar/{a.id}",
+             "officer-case": f"/handlaggning/arenden/{a.id}"}[where] for a in applications]
+    client.get(urls[0])
+
+    few, few_page = queries_for(app, client, urls[0])
+    many, many_page = queries_for(app, client, urls[1])
+
+    assert "Indikator 7" in page(many_page).text and "Indikator 1" not in page(few_page).text
+    assert "bilaga-7.pdf" in page(many_page).text
+    if where == "review":
+        assert page(many_page).find("div", id="error-summary") is None, "complete"
+    assert len(many) == len(few), "\n".join(["1 row:", *few, "", "8 rows:", *many])
