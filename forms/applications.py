@@ -140,47 +140,45 @@ def _year_choices(years: list[int]) -> list[tuple[str, str]]:
     return [("", "Välj år")] + [(str(y), str(y)) for y in years]
 
 
-class BudgetLineRowForm(_Row):
+class _MoneyRow(_Row):
+    """A budget line: once anything is typed on it, the fields in ``required`` must be there."""
+
+    required: tuple[tuple[str, str], ...] = ()
+    """(field name, the message when it is missing)"""
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.is_blank():
+            return ok
+        for name, message in self.required:
+            field = self[name]
+            if field.data in (None, "") and not field.errors:
+                field.errors = [*field.errors, message]
+                ok = False
+        return ok
+
+
+class BudgetLineRowForm(_MoneyRow):
     year = ChoiceField("År")
     cost_type = ChoiceField(
         "Kostnadsslag", choices=[("", "Välj kostnadsslag")] + [(c.value, c.label) for c in CostType]
     )
     description = text_field("Beskrivning", 300, multiline=False)
     amount = KronorField("Belopp (kr)")
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
-        if self.is_blank():
-            return ok
-        for field, message in ((self.year, "Välj år för raden."),
-                               (self.cost_type, "Välj kostnadsslag för raden."),
-                               (self.amount, "Ange belopp för raden.")):
-            if not field.data and not field.errors and field.data != 0:
-                field.errors = [*field.errors, message]
-                ok = False
-        return ok
+    required = (("year", "Välj år för raden."), ("cost_type", "Välj kostnadsslag för raden."),
+                ("amount", "Ange belopp för raden."))
 
 
-class CoFinancingRowForm(_Row):
+class CoFinancingRowForm(_MoneyRow):
     year = ChoiceField("År")
     kind = ChoiceField(
         "Slag", choices=[("", "Välj slag")] + [(k.value, k.label) for k in CoFinancingKind]
     )
     funder = text_field("Vem bidrar", 200, multiline=False)
     amount = KronorField("Belopp (kr)")
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
-        if self.is_blank():
-            return ok
-        for field, message in ((self.year, "Välj år för raden."),
-                               (self.kind, "Välj om det är kontanta medel eller arbetad tid."),
-                               (self.funder, "Ange vem som bidrar."),
-                               (self.amount, "Ange belopp för raden.")):
-            if not field.data and not field.errors and field.data != 0:
-                field.errors = [*field.errors, message]
-                ok = False
-        return ok
+    required = (("year", "Välj år för raden."),
+                ("kind", "Välj om det är kontanta medel eller arbetad tid."),
+                ("funder", "Ange vem som bidrar."), ("amount", "Ange belopp för raden."))
 
 
 class BudgetSectionForm(SectionForm):

@@ -7,6 +7,7 @@ operations only flush.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +50,11 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def sql_in(values: Iterable[Any]) -> str:
+    """``'a', 'b'`` for a CHECK constraint's ``IN (...)`` from enum members (or strings)."""
+    return ", ".join(f"'{getattr(v, 'value', v)}'" for v in values)
 
 
 def utcnow() -> datetime:

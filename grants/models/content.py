@@ -12,7 +12,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from grants.db import Base, UTCDateTime, utcnow
+from grants.db import Base, UTCDateTime, sql_in, utcnow
 
 
 class CostType(StrEnum):
@@ -52,10 +52,6 @@ class ChecklistAnswerValue(StrEnum):
     def label(self) -> str:
         return {ChecklistAnswerValue.YES: "Ja", ChecklistAnswerValue.NO: "Nej",
                 ChecklistAnswerValue.NOT_APPLICABLE: "Inte aktuellt"}[self]
-
-
-def _in(values: type[StrEnum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
 
 
 class FocusArea(Base):
@@ -105,7 +101,7 @@ class ResultIndicator(Base):
 class BudgetLine(Base):
     __tablename__ = "budget_line"
     __table_args__ = (
-        sa.CheckConstraint(f"cost_type IN ({_in(CostType)})", name="cost_type"),
+        sa.CheckConstraint(f"cost_type IN ({sql_in(CostType)})", name="cost_type"),
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
     )
 
@@ -127,7 +123,7 @@ class BudgetLine(Base):
 class CoFinancingLine(Base):
     __tablename__ = "co_financing_line"
     __table_args__ = (
-        sa.CheckConstraint(f"kind IN ({_in(CoFinancingKind)})", name="kind"),
+        sa.CheckConstraint(f"kind IN ({sql_in(CoFinancingKind)})", name="kind"),
         sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
     )
 
@@ -184,7 +180,7 @@ class ChecklistGroup(StrEnum):
 class ChecklistQuestion(Base):
     __tablename__ = "checklist_question"
     __table_args__ = (
-        sa.CheckConstraint(f"checklist IN ({_in(ChecklistGroup)})", name="checklist"),
+        sa.CheckConstraint(f"checklist IN ({sql_in(ChecklistGroup)})", name="checklist"),
         sa.UniqueConstraint("version_id", "position", name="position_per_version"),
     )
 
@@ -200,7 +196,7 @@ class ChecklistQuestion(Base):
 class ChecklistAnswer(Base):
     __tablename__ = "checklist_answer"
     __table_args__ = (
-        sa.CheckConstraint(f"answer IN ({_in(ChecklistAnswerValue)})", name="answer"),
+        sa.CheckConstraint(f"answer IN ({sql_in(ChecklistAnswerValue)})", name="answer"),
     )
 
     application_id: Mapped[int] = mapped_column(

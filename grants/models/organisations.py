@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from grants.db import Base, UTCDateTime, utcnow
+from grants.db import Base, UTCDateTime, sql_in, utcnow
 from grants.identifiers import normalise_organisation_number
 
 
@@ -28,10 +28,6 @@ class OrganisationKind(StrEnum):
         }[self]
 
 
-def _in(values: type[StrEnum]) -> str:
-    return ", ".join(f"'{v.value}'" for v in values)
-
-
 class Municipality(Base):
     """A municipality in Örebro län: reference data, seeded and editable (never hard-coded)."""
 
@@ -45,7 +41,7 @@ class Municipality(Base):
 
 class Organisation(Base):
     __tablename__ = "organisation"
-    __table_args__ = (sa.CheckConstraint(f"kind IN ({_in(OrganisationKind)})", name="kind"),)
+    __table_args__ = (sa.CheckConstraint(f"kind IN ({sql_in(OrganisationKind)})", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
