@@ -93,6 +93,11 @@ def submit_incomplete(page: Page) -> int:
     return _submit(page, "Skicka in ansökan")
 
 
+def settings_without_reason(page: Page) -> int:
+    page.get_by_label("Högsta stödandel (procent av projektets totala kostnader)").fill("0")
+    return _submit(page, "Spara reglerna")
+
+
 def return_without_reason(page: Page) -> int:
     return _submit(page, "Återsänd för komplettering")
 
@@ -146,6 +151,9 @@ SCANS = [
     # A decider has no action on a submitted case; the assessed one offers «Avslå».
     Scan("decider", "case-refused", "/handlaggning/arenden/{assessed}",
          refuse=reject_without_reason),
+    Scan("admin", "fund-settings", "/admin/installningar", headings=("Fondens regler",)),
+    Scan("admin", "fund-settings-refused", "/admin/installningar",
+         refuse=settings_without_reason),
     *(
         scan
         for role in ("reviewer", "finance", "admin")
