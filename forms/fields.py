@@ -26,72 +26,76 @@ from grants.identifiers import contains_personal_identity_number
 from grants.money import InvalidAmount, parse_kronor
 
 
-class KronorField(StringField):
-    """An amount in whole kronor: ``25 000``, ``25000 kr``. Blank is ``None``."""
+class _TypedTextField(StringField):
+    """Text that parses into a value (``parse`` raises ValueError with the Swedish message).
+
+    Blank is ``None``. What was typed is kept in ``raw`` and shown again as it was.
+    """
+
+    raw: str | None = None
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def show(self, value: Any) -> str:
+        return str(value)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.raw = valuelist[0] if valuelist else ""
         self.data = None
-        if not str(self.raw).strip():
-            return
+        if str(self.raw).strip():
+            self.data = self.parse(str(self.raw))
+
+    def _value(self) -> str:
+        if self.raw is not None:
+            return str(self.raw)
+        return "" if self.data is None else self.show(self.data)
+
+
+class KronorField(_TypedTextField):
+    """An amount in whole kronor: ``25 000``, ``25000 kr``."""
+
+    def parse(self, text: str) -> int:
         try:
-            self.data = parse_kronor(str(self.raw))
+            return parse_kronor(text)
         except InvalidAmount as exc:
             raise ValueError(str(exc)) from exc
 
-    def _value(self) -> str:
-        if getattr(self, "raw", None) is not None:
-            return str(self.raw)
-        return "" if self.data is None else f"{self.data:,}".replace(",", " ")
+    def show(self, value: int) -> str:
+        return f"{value:,}".replace(",", " ")
 
 
-class CountField(StringField):
-    """A count of people (whole number, 0 or more). Blank is ``None``."""
+class CountField(_TypedTextField):
+    """A count of people (whole number, 0 or more)."""
 
     def __init__(self, *args: Any, maximum: int = 1_000_000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.maximum = maximum
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.raw = valuelist[0] if valuelist else ""
-        self.data = None
-        text = re.sub(r"\s+", "", str(self.raw))
-        if not text:
-            return
-        if not text.isascii() or not text.isdigit():
+    def parse(self, text: str) -> int:
+        digits = re.sub(r"\s+", "", text)
+        if not digits.isascii() or not digits.isdigit():
             raise ValueError("Ange ett antal i hela tal, till exempel 40.")
-        if int(text) > self.maximum:
+        if int(digits) > self.maximum:
             highest = f"{self.maximum:,}".replace(",", " ")
             raise ValueError(f"Antalet är orimligt stort (högst {highest}).")
-        self.data = int(text)
-
-    def _value(self) -> str:
-        if getattr(self, "raw", None) is not None:
-            return str(self.raw)
-        return "" if self.data is None else str(self.data)
+        return int(digits)
 
 
-class SwedishDateField(StringField):
+class SwedishDateField(_TypedTextField):
     """A date typed as ``ÅÅÅÅ-MM-DD`` (the browser's date picker sends that too)."""
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.raw = valuelist[0] if valuelist else ""
-        self.data = None
-        text = str(self.raw).strip()
-        if not text:
-            return
+    def parse(self, text: str) -> date:
         try:
-            self.data = date.fromisoformat(text)
+            value = date.fromisoformat(text.strip())
         except ValueError:
             raise ValueError("Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-01.") from None
-        if not 2000 <= self.data.year <= 2100:
-            self.data = None
+        if not 2000 <= value.year <= 2100:
             raise ValueError("Kontrollera årtalet.")
+        return value
 
-    def _value(self) -> str:
-        if getattr(self, "raw", None) is not None:
-            return str(self.raw)
-        return self.data.isoformat() if self.data else ""
+    def show(self, value: date) -> str:
+        return value.isoformat()
 
 
 def as_select_choices(items: Any) -> list[SelectChoice] | None:

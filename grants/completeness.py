@@ -16,6 +16,11 @@ import sqlalchemy as sa
 
 from grants.db import session
 from grants.models import Application, ChecklistAnswerValue, ChecklistGroup, FundSettings, Pot
+from grants.models.settings import (
+    DEFAULT_LAST_PROJECT_DATE,
+    DEFAULT_MAX_GRANT_PER_PILOT,
+    DEFAULT_MAX_SUPPORT_SHARE_PERCENT,
+)
 from grants.money import format_kronor
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -67,8 +72,11 @@ def today() -> date:
 def fund_settings() -> FundSettings:
     settings = session.get(FundSettings, 1)
     if settings is None:  # a database without reference data: the defaults apply
-        settings = FundSettings(id=1, max_support_share_percent=50, max_grant_per_pilot=150_000,
-                                last_project_date=date(2026, 8, 1))
+        settings = FundSettings(
+            id=1, max_support_share_percent=DEFAULT_MAX_SUPPORT_SHARE_PERCENT,
+            max_grant_per_pilot=DEFAULT_MAX_GRANT_PER_PILOT,
+            last_project_date=DEFAULT_LAST_PROJECT_DATE,
+        )
     return settings
 
 
@@ -76,12 +84,6 @@ def pot_years() -> dict[int, bool]:
     """Each budget year that has a pot, and whether it is open for new applications."""
     return {year: is_open for year, is_open in session.execute(
         sa.select(Pot.year, Pot.is_open).order_by(Pot.year))}
-
-
-def max_requested(cost_total: int, settings: FundSettings) -> int:
-    """The most the fund gives towards these costs (support share, whole kronor, rounded down)."""
-    by_share = cost_total * settings.max_support_share_percent // 100
-    return min(by_share, settings.max_grant_per_pilot)
 
 
 def problems(application: Application, *, on: date | None = None) -> list[Problem]:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from grants.completeness import fund_settings, pot_years, today
+from grants.completeness import CHECKLIST_SECTIONS, fund_settings, pot_years, today
 from grants.db import session
 from grants.models import Application, FundSettings, Pot, User
 from grants.operations import applications as ops
@@ -127,8 +127,7 @@ def fill_application(application: Application, actor: User, *, title: str | None
         requested={year: 100_000},
     )
     version = application.checklist_version
-    for section, group in (("jamstalldhet", "gender_equality"),
-                           ("hallbarhet", "sustainability")):
+    for section, group in CHECKLIST_SECTIONS.items():
         questions = [q for q in version.questions if q.checklist == group] if version else []
         content.save_checklist(application, actor=actor, section=section, answers={
             q.id: ("yes", "Det beskrivs i ansökan och följs upp i rapporten.") for q in questions

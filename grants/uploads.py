@@ -39,7 +39,6 @@ XLSX = FileType(
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",),
 )
 ODT = FileType("OpenDocument-text (ODT)", "application/vnd.oasis.opendocument.text", (".odt",))
-ALLOWED = (PDF, DOCX, XLSX, ODT, PNG, JPEG)
 ALLOWED_TEXT = "PDF, DOCX, XLSX, ODT, PNG eller JPEG"
 
 

@@ -25,7 +25,7 @@ from grants.models import (
     Organisation,
     User,
 )
-from grants.operations.content import _text
+from grants.operations.common import clean_text, lock_application
 from grants.operations.errors import NotPermitted
 from grants.permissions import roles_on
 from workflows import State, Subject, fire
@@ -51,8 +51,8 @@ def create_draft_application(
         raise NotPermitted("Du kan bara skapa ansökningar för din egen organisation.")
     application = Application(
         organisation=organisation, created_by=actor,
-        title=_text(title, LIMITS["title"], "Titeln"),
-        summary=_text(summary, LIMITS["summary"], "Sammanfattningen"),
+        title=clean_text(title, LIMITS["title"], "Titeln"),
+        summary=clean_text(summary, LIMITS["summary"], "Sammanfattningen"),
         checklist_version=session.scalars(
             sa.select(ChecklistVersion).order_by(ChecklistVersion.number.desc()).limit(1)
         ).first(),
@@ -69,29 +69,11 @@ def create_draft_application(
     return application
 
 
-def missing_content(application: Application) -> list[str]:
-    """What stops the application from being submitted, as sentences (Swedish)."""
-    return problem_messages(application)
-
-
 # Transitions -----------------------------------------------------------------------------------
 
 
 def _facts(application: Application) -> dict[str, Any]:
-    return {"missing_content": missing_content(application)}
-
-
-def _lock(application: Application) -> None:
-    """Re-read the case under a row lock so that two people acting at once are serialised.
-
-    PostgreSQL locks the row until commit (the second one waits and then sees the new state);
-    SQLite already runs every writer's transaction alone (BEGIN IMMEDIATE). The version column is
-    the last line if anything slips past.
-    """
-    session.execute(
-        sa.select(Application.id).where(Application.id == application.id).with_for_update()
-    )
-    session.refresh(application)
+    return {"missing_content": problem_messages(application)}
 
 
 def _transition(
@@ -107,7 +89,7 @@ def _transition(
     ``changes``, if given, runs once the engine has allowed the trigger and before anything is
     written; it sets the columns that go with the new state and returns the event's data.
     """
-    _lock(application)
+    lock_application(application)
     reason = (reason or "").strip()
     before = application.state
     subject = Subject(state=before, facts=_facts(application), reason=reason)
@@ -166,9 +148,17 @@ def _queue_receipts(application: Application, event: AuditEvent, actor: User) ->
         "handläggaren kan be er komplettera den. Ange referensen när ni kontaktar oss.\n\n"
         "Det här är ett automatiskt meddelande från Pilotfonden.\n"
     )
-    subject = f"Mottagningsbevis {application.reference}: {application.title}"
-    for recipient in dict.fromkeys(filter(None, (actor.email, application.contact_email))):
-        queue_message(key=f"receipt:{event.id}:{recipient}", recipient=recipient,
+    _mail_applicant(application, event, "receipt", f"Mottagningsbevis {application.reference}: "
+                    f"{application.title}", body, actor.email)
+
+
+def _mail_applicant(
+    application: Application, event: AuditEvent, kind: str, subject: str, body: str, *first: str
+) -> None:
+    """Queue ``body`` for ``first`` and the contact person, once per address and event (the
+    outbox key is ``<kind>:<event id>:<address>``)."""
+    for recipient in dict.fromkeys(filter(None, (*first, application.contact_email))):
+        queue_message(key=f"{kind}:{event.id}:{recipient}", recipient=recipient,
                       subject=subject, body=body, application=application)
 
 
@@ -199,12 +189,9 @@ def return_application_for_completion(
         "Logga in på Pilotfonden, ändra det som behövs under Mina ansökningar och skicka in "
         "ansökan igen.\n\nDet här är ett automatiskt meddelande från Pilotfonden.\n"
     )
-    recipients = (application.created_by.email if application.created_by else "",
-                  application.contact_email)
-    for recipient in dict.fromkeys(filter(None, recipients)):
-        queue_message(key=f"returned:{event.id}:{recipient}", recipient=recipient,
-                      subject=f"Komplettera ansökan {application.reference}", body=body,
-                      application=application)
+    subject = f"Komplettera ansökan {application.reference}"
+    submitter = application.created_by.email if application.created_by else ""
+    _mail_applicant(application, event, "returned", subject, body, submitter)
     return event
 
 

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 
 from grants.completeness import CHECKLIST_SECTIONS, LIMITS, SECTION_BY_KEY, pot_years
 from grants.db import session, utcnow
-from grants.identifiers import contains_personal_identity_number
 from grants.models import (
     Application,
     Attachment,
@@ -32,30 +31,31 @@ from grants.models import (
     User,
 )
 from grants.money import MAX_KRONOR
+from grants.operations.common import clean_text, lock_application
 from grants.operations.errors import InvalidInput, NotPermitted
 from grants.permissions import is_applicant_member
 from grants.reference import AGE_BANDS
 from grants.uploads import MAX_ATTACHMENTS, InvalidUpload, check_upload
 
 
+def not_editable_reason(application: Application) -> str:
+    return (
+        f"Ansökan har status «{application.state_label}» och kan inte ändras. Inskickade "
+        "uppgifter ändras bara om handläggaren återsänder ansökan för komplettering."
+    )
+
+
 def ensure_editable(application: Application, actor: User) -> None:
-    """Raise NotPermitted unless ``actor`` may change ``application``'s content now."""
+    """Raise NotPermitted unless ``actor`` may change ``application``'s content now.
+
+    The case is read under its row lock first, so a save that races a submit waits for it and
+    is then refused, instead of writing into content that has just been frozen.
+    """
     if not is_applicant_member(actor, application):
         raise NotPermitted("Du kan bara ändra din egen organisations ansökningar.")
+    lock_application(application)
     if not application.content_editable:
-        raise NotPermitted(
-            f"Ansökan har status «{application.state_label}» och kan inte ändras. Inskickade "
-            "uppgifter ändras bara om handläggaren återsänder ansökan för komplettering."
-        )
-
-
-def _text(value: str | None, limit: int, what: str) -> str:
-    text = (value or "").strip()
-    if len(text) > limit:
-        raise InvalidInput(f"{what} får vara högst {limit} tecken.")
-    if contains_personal_identity_number(text):
-        raise InvalidInput(f"{what} innehåller något som ser ut som ett personnummer.")
-    return text
+        raise NotPermitted(not_editable_reason(application))
 
 
 def _amount(value: int | None, what: str) -> int:
@@ -98,12 +98,12 @@ def save_project(
     aim: str, activities: str, start_date: date | None, end_date: date | None, partners: str,
 ) -> None:
     ensure_editable(application, actor)
-    application.title = _text(title, LIMITS["title"], "Titeln")
-    application.summary = _text(summary, LIMITS["summary"], "Sammanfattningen")
-    application.background = _text(background, LIMITS["long_text"], "Bakgrunden")
-    application.aim = _text(aim, LIMITS["text"], "Syftet")
-    application.activities = _text(activities, LIMITS["long_text"], "Aktiviteterna")
-    application.partners = _text(partners, LIMITS["text"], "Samverkan")
+    application.title = clean_text(title, LIMITS["title"], "Titeln")
+    application.summary = clean_text(summary, LIMITS["summary"], "Sammanfattningen")
+    application.background = clean_text(background, LIMITS["long_text"], "Bakgrunden")
+    application.aim = clean_text(aim, LIMITS["text"], "Syftet")
+    application.activities = clean_text(activities, LIMITS["long_text"], "Aktiviteterna")
+    application.partners = clean_text(partners, LIMITS["text"], "Samverkan")
     application.start_date, application.end_date = start_date, end_date
     _mark_saved(application, "projekt")
 
@@ -127,7 +127,8 @@ def save_target(
         raise InvalidInput("Välj bland åldersgrupperna i listan.")
     application.focus_areas, application.municipalities = areas, places
     application.age_bands = [code for code in known_bands if code in age_bands]
-    application.target_group = _text(target_group, LIMITS["text"], "Beskrivningen av målgruppen")
+    application.target_group = clean_text(target_group, LIMITS["text"],
+                                          "Beskrivningen av målgruppen")
     application.participants_girls = _count(participants_girls, "Flickor")
     application.participants_boys = _count(participants_boys, "Pojkar")
     application.participants_other = _count(participants_other, "Övriga")
@@ -140,10 +141,10 @@ def save_indicators(application: Application, *, actor: User, rows: list[dict[st
     application.indicators = [
         ResultIndicator(
             position=i,
-            name=_text(row.get("name"), 200, "Indikatorns namn"),
-            unit=_text(row.get("unit"), 100, "Enheten"),
-            baseline=_text(row.get("baseline"), 100, "Utgångsvärdet"),
-            target=_text(row.get("target"), 100, "Målvärdet"),
+            name=clean_text(row.get("name"), 200, "Indikatorns namn"),
+            unit=clean_text(row.get("unit"), 100, "Enheten"),
+            baseline=clean_text(row.get("baseline"), 100, "Utgångsvärdet"),
+            target=clean_text(row.get("target"), 100, "Målvärdet"),
             by_sex=bool(row.get("by_sex")),
         )
         for i, row in enumerate(rows)
@@ -172,7 +173,7 @@ def save_budget(
             raise InvalidInput("Välj kostnadsslag bland dem i listan.")
         new_lines.append(BudgetLine(
             position=i, year=year(line.get("year")), cost_type=line["cost_type"],
-            description=_text(line.get("description"), 300, "Beskrivningen"),
+            description=clean_text(line.get("description"), 300, "Beskrivningen"),
             amount=_amount(line.get("amount"), f"Kostnadsrad {i + 1}"),
         ))
     new_co_financing = []
@@ -181,7 +182,7 @@ def save_budget(
             raise InvalidInput("Välj om medfinansieringen är kontanta medel eller arbetad tid.")
         new_co_financing.append(CoFinancingLine(
             position=i, year=year(line.get("year")), kind=line["kind"],
-            funder=_text(line.get("funder"), 200, "Vem som bidrar"),
+            funder=clean_text(line.get("funder"), 200, "Vem som bidrar"),
             amount=_amount(line.get("amount"), f"Medfinansieringsrad {i + 1}"),
         ))
     application.budget_lines = new_lines
@@ -216,7 +217,7 @@ def save_checklist(
             continue
         if answer not in values:
             raise InvalidInput("Svara ja, nej eller inte aktuellt.")
-        text = _text(explanation, LIMITS["text"], "Förklaringen")
+        text = clean_text(explanation, LIMITS["text"], "Förklaringen")
         if current is None:
             application.checklist_answers.append(
                 ChecklistAnswer(question_id=question_id, answer=answer, explanation=text)
@@ -247,10 +248,10 @@ def save_contact(
     email = (email or "").strip().lower()
     if email and ("@" not in email or len(email) > 254):
         raise InvalidInput("Ange en giltig e-postadress.")
-    application.contact_name = _text(name, 200, "Namnet")
-    application.contact_role = _text(role, 200, "Rollen")
+    application.contact_name = clean_text(name, 200, "Namnet")
+    application.contact_role = clean_text(role, 200, "Rollen")
     application.contact_email = email
-    application.contact_phone = _text(phone, 40, "Telefonnumret")
+    application.contact_phone = clean_text(phone, 40, "Telefonnumret")
     _mark_saved(application, "kontakt")
 
 
@@ -275,7 +276,7 @@ def add_attachment(
     attachment = Attachment(
         application_id=application.id, filename=name, content_type=kind.content_type,
         size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data,
-        description=_text(description, 300, "Beskrivningen"), uploaded_by_id=actor.id,
+        description=clean_text(description, 300, "Beskrivningen"), uploaded_by_id=actor.id,
     )
     session.add(attachment)
     _mark_saved(application, "bilagor")

@@ -69,10 +69,7 @@ def _load(application_id: int) -> Application:
 def _load_editable(application_id: int) -> Application:
     application = _load(application_id)
     if not application.content_editable:
-        abort(409, description=(
-            f"Ansökan har status «{application.state_label}» och kan inte ändras. "
-            "Inskickade uppgifter ändras bara om handläggaren återsänder ansökan för komplettering."
-        ))
+        abort(409, description=content_ops.not_editable_reason(application))
     return application
 
 
@@ -190,14 +187,20 @@ def section(application_id: int, section: str) -> Any:
                 flash(f"Avsnittet «{info.title}» är sparat.", "success")
                 return redirect(_after_save(application, section, form))
         if not form.form_errors:  # format errors: keep exactly what was typed
-            content_ops.keep_unsaved_input(application, actor=current_user, section=section,
-                                           raw=raw_input(request.form))
-            session.commit()
-        return _section_page(application, section, form, status=422)
+            try:
+                content_ops.keep_unsaved_input(application, actor=current_user,
+                                               section=section, raw=raw_input(request.form))
+            except OperationError as exc:
+                session.rollback()
+                form.form_errors.extend(exc.reasons)
+            else:
+                session.commit()
+        return _section_page(application, section, form, problems(application), status=422)
     form = stored_form(handler, application, section, _blank_rows())
+    found = problems(application)
     if section in application.saved_sections and section not in application.unsaved_input:
-        attach_problems(form, [p for p in problems(application) if p.section == section])
-    return _section_page(application, section, form)
+        attach_problems(form, [p for p in found if p.section == section])
+    return _section_page(application, section, form, found)
 
 
 def _after_save(application: Application, section: str, form: Any) -> str:
@@ -215,8 +218,8 @@ def _after_save(application: Application, section: str, form: Any) -> str:
     return url_for("applicant.edit", application_id=application.id)
 
 
-def _section_page(application: Application, section: str, form: Any, status: int = 200) -> Any:
-    found = problems(application)
+def _section_page(application: Application, section: str, form: Any, found: list[Any],
+                  status: int = 200) -> Any:
     return render_template(
         "applicant/section.html", application=application, section=SECTION_BY_KEY[section],
         form=form, sections=SECTIONS, status=section_status(application, found),

@@ -121,3 +121,54 @@ def test_the_row_lock_makes_a_stale_second_actor_see_the_new_state(app, make_app
     refusal = outcome["second"]
     assert isinstance(refusal, TransitionRefused), refusal
     assert "«Inkommen»" in refusal.reasons[0]
+
+
+@pytest.mark.postgres_only
+def test_a_section_saved_while_the_application_is_submitted_is_refused_not_written(
+    app, make_application
+) -> None:
+    """The content operations take the same row lock: a save that read the draft before a
+    submit committed waits, sees the frozen case, and is refused with the reason."""
+    from grants.operations import content
+    from grants.operations.errors import NotPermitted
+
+    draft = make_application(State.DRAFT)
+    ids = (draft.id, draft.created_by_id)
+    session.remove()
+    submit_has_lock, save_has_read = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def submitter() -> None:
+        with app.app_context():
+            application = session.get(Application, ids[0])
+            save_has_read.wait(timeout=30)
+            ops.submit_application(application, actor=session.get(User, ids[1]))
+            submit_has_lock.set()
+            time.sleep(0.3)  # hold the lock while the save tries to write
+            session.commit()
+
+    def saver() -> None:
+        with app.app_context():
+            application = session.get(Application, ids[0])
+            actor = session.get(User, ids[1])
+            assert application.state == "draft"  # read before the submit committed
+            save_has_read.set()
+            submit_has_lock.wait(timeout=30)
+            try:
+                content.save_contact(application, actor=actor, name="Ny kontakt", role="x",
+                                     email="ny@example.se", phone="019-10 10 10")
+                session.commit()
+                outcome["save"] = "saved"
+            except Exception as exc:  # the outcome is what the test inspects
+                session.rollback()
+                outcome["save"] = exc
+
+    threads = [threading.Thread(target=submitter), threading.Thread(target=saver)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert isinstance(outcome["save"], NotPermitted), outcome["save"]
+    assert "«Inkommen»" in outcome["save"].reasons[0]
+    session.expire_all()
+    assert session.get(Application, ids[0]).contact_name != "Ny kontakt"
