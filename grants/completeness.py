@@ -20,6 +20,9 @@ from grants.models.settings import (
     DEFAULT_LAST_PROJECT_DATE,
     DEFAULT_MAX_GRANT_PER_PILOT,
     DEFAULT_MAX_SUPPORT_SHARE_PERCENT,
+    DEFAULT_REVIEWER_THRESHOLD,
+    DEFAULT_REVIEWERS_AT_OR_ABOVE,
+    DEFAULT_REVIEWERS_BELOW,
 )
 from grants.money import format_kronor
 
@@ -76,6 +79,9 @@ def fund_settings() -> FundSettings:
             id=1, max_support_share_percent=DEFAULT_MAX_SUPPORT_SHARE_PERCENT,
             max_grant_per_pilot=DEFAULT_MAX_GRANT_PER_PILOT,
             last_project_date=DEFAULT_LAST_PROJECT_DATE,
+            reviewers_below=DEFAULT_REVIEWERS_BELOW,
+            reviewers_at_or_above=DEFAULT_REVIEWERS_AT_OR_ABOVE,
+            reviewer_threshold=DEFAULT_REVIEWER_THRESHOLD, reviewer_may_decide=False,
         )
     return settings
 

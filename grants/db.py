@@ -61,6 +61,59 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Append-only tables ----------------------------------------------------------------------------
+
+
+class RecordIsAppendOnly(Exception):
+    """Raised when code tries to change or delete a row of an append-only table."""
+
+
+_APPEND_ONLY: set[str] = set()
+
+
+def append_only_ddl(table_name: str, dialect: str) -> list[str]:
+    """The statements that make the database itself refuse UPDATE and DELETE on a table.
+
+    Migrations copy these statements (frozen there, as migrations are).
+    """
+    if dialect == "sqlite":
+        return [
+            f"""CREATE TRIGGER {table_name}_no_{op.lower()} BEFORE {op} ON {table_name}
+        BEGIN SELECT RAISE(ABORT, '{table_name} is append-only'); END"""
+            for op in ("UPDATE", "DELETE")
+        ]
+    return [
+        f"""CREATE FUNCTION {table_name}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION '{table_name} is append-only'; END $$""",
+        f"""CREATE TRIGGER {table_name}_append_only BEFORE UPDATE OR DELETE ON {table_name}
+       FOR EACH ROW EXECUTE FUNCTION {table_name}_append_only()""",
+    ]
+
+
+def append_only(table: sa.Table) -> None:
+    """Make ``table`` append-only twice: the ORM refuses changes and deletes of its rows, and
+    database triggers (created with the table) refuse UPDATE and DELETE from anywhere else."""
+    _APPEND_ONLY.add(table.name)
+    for dialect in ("sqlite", "postgresql"):
+        for statement in append_only_ddl(table.name, dialect):
+            event.listen(table, "after_create", sa.DDL(statement).execute_if(dialect=dialect))
+    event.listen(
+        table, "before_drop",
+        sa.DDL(f"DROP FUNCTION IF EXISTS {table.name}_append_only() CASCADE").execute_if(
+            dialect="postgresql"),
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_append_only_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        table = getattr(obj, "__table__", None)
+        if table is not None and table.name in _APPEND_ONLY and (
+            obj in session.deleted or session.is_modified(obj)
+        ):
+            raise RecordIsAppendOnly(f"{table.name} rows are never changed or deleted")
+
+
 def _new_session() -> Session:
     return Session(bind=current_app.extensions[ENGINE_KEY])
 

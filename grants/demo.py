@@ -11,9 +11,11 @@ import sqlalchemy as sa
 
 from grants.completeness import CHECKLIST_SECTIONS, fund_settings, pot_years, today
 from grants.db import session
-from grants.models import Application, FundSettings, Pot, User
+from grants.models import Application, CriterionKind, FundSettings, Outcome, Pot, User
 from grants.operations import applications as ops
+from grants.operations import assessment as assessment_ops
 from grants.operations import content
+from grants.operations import decisions as decision_ops
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
 
@@ -30,6 +32,7 @@ ACCOUNTS = [
     ("olof@regionorebrolan.example", "Olof Handläggare", {"officer"}, None),
     ("bo@regionorebrolan.example", "Bo Beslutsfattare", {"decider"}, None),
     ("greta@regionorebrolan.example", "Greta Granskare", {"reviewer"}, None),
+    ("rasmus@regionorebrolan.example", "Rasmus Granskare", {"reviewer"}, None),
     ("erik@regionorebrolan.example", "Erik Ekonom", {"finance"}, None),
     ("adam@regionorebrolan.example", "Adam Administratör", {"admin"}, None),
 ]
@@ -61,6 +64,12 @@ APPLICATIONS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     ("Simskola för alla", "Simundervisning för barn som inte kan simma.", "kumla",
      [("submit", ""), ("withdraw", "Kommunen finansierar insatsen själv.")]),
 ]
+
+TITLES = {
+    "hanna@regionorebrolan.example": "Handläggare",
+    "olof@regionorebrolan.example": "Handläggare",
+    "bo@regionorebrolan.example": "Regional utvecklingsdirektör",
+}
 
 _ACTOR_FOR = {
     "submit": "applicant", "resubmit": "applicant", "withdraw": "applicant",
@@ -138,6 +147,54 @@ def fill_application(application: Application, actor: User, *, title: str | None
                          email=actor.email, phone="019-602 10 00")
 
 
+def review_case(application: Application, *, officer: User, reviewers: list[User],
+                reason: str = "") -> None:
+    """Take a received case to the point where it can be assessed, as the staff would: the
+    formal check, a Dnr, reviewers assigned, each declaring no jäv and handing in a review."""
+    if application.dnr is None:
+        year = (application.submitted_at or application.created_at).year % 100
+        assessment_ops.register_dnr(application, actor=officer, dnr=f"{year:02d}RS{1000 + application.id}")
+    assessment_ops.save_screening(application, actor=officer, complete=True,
+                                  eligible_applicant=True, within_aims=True,
+                                  state_aid_handled=True, note="Kontrollerad.")
+    needed = assessment_ops.reviewers_required(application)
+    for reviewer in reviewers[:needed]:
+        review = assessment_ops.assign_reviewer(application, actor=officer, reviewer=reviewer)
+        assessment_ops.declare_jav(review, actor=reviewer, disqualified=False)
+        assessment_ops.save_review(
+            review, actor=reviewer, comment="Väl förankrad pilot.", submit=True,
+            scores={c.id: (2, "Uppfyller kriteriet väl enligt ansökan.")
+                    for c in review.rubric.criteria if c.kind == CriterionKind.SCORED},
+            ratings={c.id: ("partial", "Syns i beskrivning och budget.")
+                     for c in review.rubric.criteria if c.kind == CriterionKind.HORIZONTAL},
+            recommendation="grant_full", recommended_amount=None,
+        )
+
+
+def take_step(application: Application, trigger: str, *, applicant: User,
+              staff: dict[str, User], reviewers: list[User], reason: str = "") -> None:
+    """Fire ``trigger`` on ``application`` as a real case would get there: before ``assess``
+    the officer and reviewers do their part, and ``grant``/``reject`` use the proposed terms."""
+    role = _ACTOR_FOR[trigger]
+    actor = applicant if role == "applicant" else staff[role]
+    if trigger == "assess":
+        review_case(application, officer=staff["officer"], reviewers=reviewers)
+        requested = {r.year: r.amount for r in application.requested_amounts}
+        decision_ops.assess_application(
+            application, actor=actor, reason=reason or "Föreslås beviljas enligt ansökan.",
+            proposal=Outcome.GRANT.value, proposed_amounts=requested,
+        )
+    elif trigger in ("grant", "reject"):
+        terms = decision_ops.proposed_terms(application)
+        terms.jav_confirmed = True
+        terms.reasons = reason or terms.reasons or "Ansökan uppfyller fondens kriterier."
+        operation = (decision_ops.grant_application if trigger == "grant"
+                     else decision_ops.reject_application)
+        operation(application, actor=actor, terms=terms)
+    else:
+        ops.TRIGGER_OPERATIONS[trigger](application, actor=actor, reason=reason)
+
+
 def _open_demo_fund() -> None:
     """The demo must be usable today: the fund's last date and the current year's pot.
 
@@ -178,6 +235,10 @@ def seed_demo() -> bool:
             email=email, name=name, password=DEMO_PASSWORD, roles=roles,
             organisation=organisations[org_key] if org_key else None,
         )
+        users[email].title = TITLES.get(email, "")
+    # Greta lives in Kumla: assigning her to a Kumla pilot shows the conflict flag.
+    users["greta@regionorebrolan.example"].municipality_code = "1881"
+    reviewers = [users["rasmus@regionorebrolan.example"], users["greta@regionorebrolan.example"]]
     applicant_for = {
         "kumla": users["sara@kumla.example"],
         "forening": users["ali@fritidforalla.example"],
@@ -192,8 +253,7 @@ def seed_demo() -> bool:
         if steps:  # the first draft is left half-done, as a person would find their own
             fill_application(application, applicant)
         for trigger, reason in steps:
-            role = _ACTOR_FOR[trigger]
-            actor = applicant if role == "applicant" else staff[role]
-            ops.TRIGGER_OPERATIONS[trigger](application, actor=actor, reason=reason)
+            take_step(application, trigger, applicant=applicant, staff=staff,
+                      reviewers=reviewers, reason=reason)
     session.flush()
     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grants.models import Application, User
+from grants.models import Application, Review, User
 from workflows import Role
 
 CASE_STAFF = frozenset({Role.OFFICER.value, Role.DECIDER.value})
@@ -26,8 +26,22 @@ def is_applicant_member(user: Any, application: Application) -> bool:
     )
 
 
+def review_of(user: Any, application: Application) -> Review | None:
+    """``user``'s review on the case, if they are (or were) assigned to it and not taken off."""
+    if not getattr(user, "is_authenticated", False) or Role.REVIEWER.value not in user.roles:
+        return None
+    return next((r for r in application.reviews
+                 if r.reviewer_id == user.id and r.removed_at is None), None)
+
+
 def can_view_application(user: Any, application: Application) -> bool:
+    """The whole application: its organisation, case staff once received, and a reviewer who
+    is assigned and has declared no jäv (before that a reviewer sees only title, organisation
+    and summary; after declaring jäv, nothing more)."""
     if is_applicant_member(user, application):
+        return True
+    review = review_of(user, application)
+    if review is not None and review.cleared and application.state != "draft":
         return True
     # A draft is the applicant's own working copy; it reaches the region only when submitted.
     return is_case_staff(user) and application.state != "draft"

@@ -14,7 +14,11 @@ from grants.models import (
     ChecklistVersion,
     FocusArea,
     FundSettings,
+    LetterText,
+    LetterTextKey,
     Municipality,
+    Rubric,
+    RubricCriterion,
 )
 
 MUNICIPALITIES: tuple[tuple[str, str], ...] = (
@@ -91,6 +95,110 @@ CHECKLIST_V1: tuple[tuple[str, str, str], ...] = (
 """The checklists of DOMAIN.md §4 as the first published version (questions 1–9)."""
 
 
+_LEVELS = ("Saknas", "Svagt", "Godtagbart", "Starkt")
+
+RUBRIC_V1: tuple[tuple[str, str, int, tuple[str, str, str, str]], ...] = (
+    ("Hög och jämlik livskvalitet och goda uppväxtvillkor",
+     "Hur piloten bidrar till RUS-målet hög och jämlik livskvalitet, särskilt barns och ungas "
+     "uppväxtvillkor.", 2,
+     ("Inget bidrag", "Indirekt bidrag", "Tydligt bidrag", "Tydligt och mätbart bidrag")),
+    ("Kunskapslyft och utbildning",
+     "Bidrag till prioriteringen Kunskapslyft och utbildning, till exempel skolgång och lärande.",
+     1, ("Inget bidrag", "Indirekt bidrag", "Tydligt bidrag", "Tydligt och mätbart bidrag")),
+    ("Delaktighet och inflytande för barn och unga",
+     "Barn och unga är med och formar, genomför och utvärderar piloten (RUS effektmål ökad "
+     "delaktighet och inflytande).", 2,
+     ("Inte delaktiga", "Tillfrågas", "Medverkar i flera steg", "Med och formar hela vägen")),
+    ("Svarar mot gapet för barn och unga",
+     "Svarar mot uppföljningen 2022: stärka barn och ungas förutsättningar att möta sin framtid.",
+     2, _LEVELS),
+    ("Nytänkande",
+     "Piloten prövar något som är nytt på orten eller för målgruppen.", 1,
+     ("Redan vanligt", "Liten förändring", "Nytt lokalt", "Nytt och kan lära andra")),
+    ("Horisontella kriterier",
+     "Miljö, jämställdhet och lika möjligheter syns i beskrivning, aktiviteter, budget och "
+     "uppföljning.", 1, _LEVELS),
+    ("Hållbarhet och plan för införande",
+     "Vem som tar över efter piloten och hur den kan föras in i ordinarie verksamhet.", 2,
+     ("Ingen plan", "Vag plan", "Plan med ansvarig", "Beslutad plan med finansiering")),
+    ("Genomförbarhet",
+     "Budget, medfinansiering, resultatindikatorer och plan för uppföljning hänger ihop.", 2,
+     ("Inte genomförbar", "Stora brister", "Rimlig", "Väl genomarbetad")),
+)
+"""DOMAIN.md §5: the eight RUS-based criteria, each 0–3, with default weights."""
+
+HORIZONTAL_V1: tuple[tuple[str, str], ...] = (
+    ("Miljö", "Ekologisk hållbarhet: resor, material, lokaler."),
+    ("Jämställdhet", "Analys, aktiviteter, budget och uppföljning utifrån kön."),
+    ("Lika möjligheter och icke-diskriminering",
+     "Tillgänglighet, mångfald och att piloten når barn och unga oavsett bakgrund."),
+)
+"""Tillväxtverket's horizontal criteria, rated aktivt / delvis / inte and not counted."""
+
+LETTER_TEXTS_V1: dict[LetterTextKey, str] = {
+    LetterTextKey.PROVISIONS: (
+        "Förordning (2003:596) om bidrag för projektverksamhet inom den regionala "
+        "tillväxtpolitiken\n\n"
+        "Förvaltningslagen (2017:900) 32 § om att ett beslut ska innehålla en klargörande "
+        "motivering"
+    ),
+    LetterTextKey.CONDITIONS: (
+        "Stödet får bara användas till projektet enligt ansökan och detta beslut. Kostnader "
+        "räknas tidigast från den dag ansökan kom in till Region Örebro län.\n\n"
+        "Stödet betalas ut i efterhand mot redovisade, faktiska kostnader. Ni kan begära ett "
+        "förskott på högst hälften av det beviljade stödet.\n\n"
+        "Ni ska lämna de rapporter som anges nedan i tid. Rapporterna ska redovisa resultat "
+        "mot indikatorerna, deltagare efter kön och ålder (bara antal), faktiska kostnader och "
+        "vad ni har lärt er.\n\n"
+        "Ni ska genast meddela Region Örebro län om projektet ändras, försenas eller avbryts.\n\n"
+        "Region Örebro län kan kräva tillbaka stödet helt eller delvis om det har lämnats på "
+        "grund av felaktiga uppgifter, om villkoren inte följs eller om stödet inte används "
+        "till projektet.\n\n"
+        "Ni ska berätta att projektet har fått stöd från Region Örebro län när ni informerar "
+        "om det."
+    ),
+    LetterTextKey.APPEAL_GRANT: (
+        "Beslutet kan överklagas genom laglighetsprövning enligt 13 kap. kommunallagen "
+        "(2017:725). Alla medlemmar i regionen får överklaga.\n\n"
+        "Överklagandet ska vara skriftligt och ställas till Förvaltningsrätten i Karlstad men "
+        "skickas till Region Örebro län, Box 1613, 701 16 Örebro. Skriv vilket beslut ni "
+        "överklagar (ange diarienumret) och varför ni anser att beslutet är olagligt.\n\n"
+        "Överklagandet ska ha kommit in inom tre veckor från den dag då det tillkännagavs på "
+        "regionens anslagstavla att protokollet har justerats, det vill säga senast "
+        "{sista_dag}. Tillkännagivandet anslogs den {anslagsdag}."
+    ),
+    LetterTextKey.APPEAL_REJECT: (
+        "Beslutet kan överklagas genom laglighetsprövning enligt 13 kap. kommunallagen "
+        "(2017:725). Alla medlemmar i regionen får överklaga, också ni som sökande om ni är "
+        "medlem i regionen. Vid laglighetsprövning prövas bara om beslutet har kommit till på "
+        "ett lagligt sätt, inte om det är lämpligt.\n\n"
+        "Överklagandet ska vara skriftligt och ställas till Förvaltningsrätten i Karlstad men "
+        "skickas till Region Örebro län, Box 1613, 701 16 Örebro. Skriv vilket beslut ni "
+        "överklagar (ange diarienumret) och varför ni anser att beslutet är olagligt.\n\n"
+        "Överklagandet ska ha kommit in inom tre veckor från den dag då det tillkännagavs på "
+        "regionens anslagstavla att protokollet har justerats, det vill säga senast "
+        "{sista_dag}. Tillkännagivandet anslogs den {anslagsdag}.\n\n"
+        "Ni kan också söka stöd igen med en ny ansökan."
+    ),
+}
+"""The decision letters' standard texts (DOMAIN.md §7), first version."""
+
+
+def default_rubric() -> Rubric:
+    """A new, unsaved rubric version 1 with the default criteria."""
+    rubric = Rubric(number=1, note="RUS-kriterier enligt DOMAIN.md §5")
+    rubric.criteria = [
+        RubricCriterion(position=position, kind="scored", title=title, description=description,
+                        weight=weight, level_labels=list(levels))
+        for position, (title, description, weight, levels) in enumerate(RUBRIC_V1, start=1)
+    ] + [
+        RubricCriterion(position=len(RUBRIC_V1) + position, kind="horizontal", title=title,
+                        description=description, weight=0, level_labels=[])
+        for position, (title, description) in enumerate(HORIZONTAL_V1, start=1)
+    ]
+    return rubric
+
+
 def seed_reference_data(session: Session) -> None:
     known = set(session.scalars(select(Municipality.code)))
     session.add_all(
@@ -109,6 +217,13 @@ def seed_reference_data(session: Session) -> None:
             for position, (group, text, hint) in enumerate(CHECKLIST_V1, start=1)
         ]
         session.add(version)
+    if session.scalar(select(Rubric.id).limit(1)) is None:
+        session.add(default_rubric())
+    known = set(session.scalars(select(LetterText.key)))
+    session.add_all(
+        LetterText(key=key.value, version=1, text=text)
+        for key, text in LETTER_TEXTS_V1.items() if key.value not in known
+    )
     if session.get(FundSettings, 1) is None:
         session.add(FundSettings(id=1))
     session.flush()

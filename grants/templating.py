@@ -26,10 +26,33 @@ def state_label(value: str) -> str:
     return State(value).label
 
 
+CASE_EVENTS: dict[str, str] = {
+    "create": "Utkastet skapades",
+    "register_dnr": "Diarienumret {dnr} registrerades",
+    "screen": "Den formella kontrollen sparades",
+    "assign_reviewer": "{reviewer} tilldelades som granskare",
+    "remove_reviewer": "{reviewer} togs bort som granskare",
+    "declare_jav": "Jävsdeklaration lämnades",
+    "submit_review": "En granskning lämnades in",
+    "reopen_review": "{reviewer}s granskning öppnades igen",
+    "issue_letter": "Beslutsbrevet skickades",
+    "correct_decision": "Beslutet rättades genom ett nytt beslut",
+}
+"""What the audit events that do not change the state say in the case history."""
+
+
 def event_text(event: Any) -> str:
     """One line of a case's history in plain Swedish, from its audit event."""
-    if event.trigger == "create":
-        return "Utkastet skapades"
+    if event.trigger in CASE_EVENTS:
+        text = CASE_EVENTS[event.trigger]
+        if event.trigger == "declare_jav":
+            text += ": jäv anmält" if event.data.get("jav") == "declared" else ": inget jäv"
+        if event.trigger == "screen":
+            text += ": godkänd" if event.data.get("passed") else ": inte godkänd än"
+        try:
+            return text.format(**event.data)
+        except (KeyError, IndexError):
+            return text.split(" {")[0]
     transition = transition_for(event.trigger)
     text = transition.done if transition else event.trigger
     if event.trigger == "submit" and event.data.get("reference"):

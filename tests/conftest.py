@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from grants import create_app
 from grants.completeness import today
 from grants.db import Base, create_db_engine, session
-from grants.demo import fill_application
+from grants.demo import fill_application, take_step
 from grants.models import Application, FundSettings, Organisation, Pot, User
 from grants.operations import applications as ops
 from grants.operations.users import create_organisation, create_user
@@ -242,8 +242,9 @@ REASON = "En motivering som står i ärendet."
 
 @pytest.fixture
 def staff(make_user: Callable[..., User]) -> dict[str, User]:
-    """One officer and one decider, made on first use."""
-    return {"officer": make_user("officer"), "decider": make_user("decider")}
+    """One officer, one decider and two reviewers, made on first use."""
+    return {"officer": make_user("officer"), "decider": make_user("decider"),
+            "reviewer": make_user("reviewer"), "reviewer2": make_user("reviewer")}
 
 
 @pytest.fixture
@@ -264,10 +265,9 @@ def make_application(
         if complete:
             fill_application(application, applicant, title=title, summary=summary)
         for trigger in path_to(State(state)):
-            transition = next(t for t in TRANSITIONS if t.trigger == trigger)
-            role = next(iter(transition.roles)).value
-            actor = applicant if role == "applicant" else staff[role]
-            ops.TRIGGER_OPERATIONS[trigger](application, actor=actor, reason=REASON)
+            # Screening, reviews and decision terms come first, as for a real case.
+            take_step(application, trigger, applicant=applicant, staff=staff,
+                      reviewers=[staff["reviewer"], staff["reviewer2"]], reason=REASON)
         session.commit()
         return application
 

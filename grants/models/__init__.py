@@ -1,6 +1,18 @@
 """The SQLAlchemy models. Importing this package registers every table on ``Base.metadata``."""
 
 from grants.models.applications import Application, CaseCounter
+from grants.models.assessment import (
+    JAV_GROUNDS,
+    CriterionKind,
+    HorizontalRating,
+    JavStatus,
+    Recommendation,
+    Review,
+    ReviewScore,
+    Rubric,
+    RubricCriterion,
+    Screening,
+)
 from grants.models.audit import AuditEvent
 from grants.models.content import (
     Attachment,
@@ -17,6 +29,19 @@ from grants.models.content import (
     RequestedAmount,
     ResultIndicator,
 )
+from grants.models.decisions import (
+    Assessment,
+    Decision,
+    DecisionAmount,
+    LedgerEntry,
+    LedgerKind,
+    Letter,
+    LetterText,
+    LetterTextKey,
+    Outcome,
+    ReportDue,
+    ReportKind,
+)
 from grants.models.organisations import Municipality, Organisation, OrganisationKind
 from grants.models.outbox import OutboxMessage
 from grants.models.pots import Pot
@@ -25,6 +50,27 @@ from grants.models.settings import FundSettings, FundSettingsChange
 from grants.models.users import User, UserRole
 
 __all__ = [
+    "JAV_GROUNDS",
+    "Assessment",
+    "CriterionKind",
+    "Decision",
+    "DecisionAmount",
+    "HorizontalRating",
+    "JavStatus",
+    "LedgerEntry",
+    "LedgerKind",
+    "Letter",
+    "LetterText",
+    "LetterTextKey",
+    "Outcome",
+    "Recommendation",
+    "ReportDue",
+    "ReportKind",
+    "Review",
+    "ReviewScore",
+    "Rubric",
+    "RubricCriterion",
+    "Screening",
     "Application",
     "Attachment",
     "AuditEvent",

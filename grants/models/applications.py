@@ -25,7 +25,9 @@ from grants.models.organisations import Municipality
 from workflows import State
 
 if TYPE_CHECKING:
+    from grants.models.assessment import Review, Screening
     from grants.models.audit import AuditEvent
+    from grants.models.decisions import Assessment, Decision
     from grants.models.organisations import Organisation
     from grants.models.users import User
 
@@ -48,6 +50,9 @@ class Application(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
     """The fund's own case reference, e.g. ``PF-2025-0007``; given at the first submission."""
+    dnr: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
+    """The region's registry number (diarienummer, e.g. ``25RS1234``), registered by the officer;
+    it comes from the region's registry and is never invented here."""
     state: Mapped[str] = mapped_column(sa.String(20), default=State.DRAFT.value, index=True)
     title: Mapped[str] = mapped_column(sa.String(200), default="")
     summary: Mapped[str] = mapped_column(sa.Text, default="")
@@ -128,6 +133,15 @@ class Application(Base):
         viewonly=True,
     )
 
+    screening: Mapped[Screening | None] = relationship(viewonly=True)
+    reviews: Mapped[list[Review]] = relationship(
+        order_by="Review.id", viewonly=True, overlaps="application"
+    )
+    assessment: Mapped[Assessment | None] = relationship(viewonly=True)
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="application", order_by="Decision.id"
+    )
+
     # Two people acting on one case at once: the later UPDATE finds the version changed and
     # fails with StaleDataError instead of silently overwriting the state.
     __mapper_args__ = {"version_id_col": version}
@@ -156,6 +170,11 @@ class Application(Base):
     def content_editable(self) -> bool:
         """Content changes only while drafting, or when returned for completion."""
         return self.state in (State.DRAFT, State.RETURNED)
+
+    @property
+    def current_decision(self) -> Decision | None:
+        """The decision in force: the newest one (a correction replaces the one before)."""
+        return self.decisions[-1] if self.decisions else None
 
     @property
     def display_reference(self) -> str:

@@ -10,10 +10,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.db import Base, UTCDateTime, utcnow
+from grants.db import Base, RecordIsAppendOnly, UTCDateTime, append_only, utcnow
 from grants.models.applications import STATE_VALUES
 
 if TYPE_CHECKING:
@@ -47,43 +46,7 @@ class AuditEvent(Base):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-class AuditTrailIsAppendOnly(Exception):
-    """Raised when code tries to change or delete an audit event."""
+AuditTrailIsAppendOnly = RecordIsAppendOnly
+"""Raised when code tries to change or delete an audit event (the name callers know)."""
 
-
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session: Session, _context: Any, _instances: Any) -> None:
-    for obj in (*session.dirty, *session.deleted):
-        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
-            raise AuditTrailIsAppendOnly("audit events are never changed or deleted")
-
-
-APPEND_ONLY_SQLITE = [
-    f"""CREATE TRIGGER audit_event_no_{op.lower()} BEFORE {op} ON audit_event
-        BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"""
-    for op in ("UPDATE", "DELETE")
-]
-APPEND_ONLY_POSTGRESQL = [
-    """CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$""",
-    """CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
-       FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()""",
-]
-# The migration that creates the table has the same statements (frozen there, as migrations are).
-
-for _statement in APPEND_ONLY_SQLITE:
-    event.listen(
-        AuditEvent.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite")
-    )
-for _statement in APPEND_ONLY_POSTGRESQL:
-    event.listen(
-        AuditEvent.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql")
-    )
-event.listen(
-    AuditEvent.__table__,
-    "before_drop",
-    sa.DDL("DROP FUNCTION IF EXISTS audit_event_append_only() CASCADE").execute_if(
-        dialect="postgresql"
-    ),
-)
-
+append_only(AuditEvent.__table__)

@@ -44,6 +44,11 @@ class User(Base):
     """False while someone who registered for an existing organisation waits for a member of it
     to confirm them; until then they see none of the organisation's applications."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    """The person's title at the region (for decision letters: "Regional utvecklingsdirektör")."""
+    municipality_code: Mapped[str | None] = mapped_column(sa.ForeignKey("municipality.code"))
+    """Where the person lives or works, for reviewers: a pilot in the same municipality is a
+    likely conflict of interest to flag."""
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

@@ -25,7 +25,12 @@ from grants.models import (
     Organisation,
     User,
 )
-from grants.operations.common import clean_text, lock_application
+from grants.operations.common import clean_text, fire_transition
+from grants.operations.decisions import (
+    assess_application,
+    grant_application,
+    reject_application,
+)
 from grants.operations.errors import NotPermitted
 from grants.permissions import roles_on
 from workflows import State, Subject, fire
@@ -70,44 +75,6 @@ def create_draft_application(
 
 
 # Transitions -----------------------------------------------------------------------------------
-
-
-def _facts(application: Application) -> dict[str, Any]:
-    return {"missing_content": problem_messages(application)}
-
-
-def _transition(
-    application: Application,
-    trigger: str,
-    *,
-    actor: User,
-    reason: str = "",
-    changes: Callable[[], dict[str, Any]] | None = None,
-) -> AuditEvent:
-    """Fire ``trigger`` through the engine and append its audit event; raises TransitionRefused.
-
-    ``changes``, if given, runs once the engine has allowed the trigger and before anything is
-    written; it sets the columns that go with the new state and returns the event's data.
-    """
-    lock_application(application)
-    reason = (reason or "").strip()
-    before = application.state
-    subject = Subject(state=before, facts=_facts(application), reason=reason)
-    after = fire(subject, trigger, roles_on(actor, application))
-    data = changes() if changes else {}
-    application.state = after.value
-    event = AuditEvent(
-        application_id=application.id,
-        actor_id=actor.id,
-        trigger=trigger,
-        from_state=before,
-        to_state=after.value,
-        reason=reason,
-        data=data,
-    )
-    session.add(event)
-    session.flush()
-    return event
 
 
 def _insert_ignoring_conflict(table: Any, **values: Any) -> Any:
@@ -172,7 +139,7 @@ def submit_application(application: Application, *, actor: User, reason: str = "
         application.submitted_at, application.reference = now, reference
         return {"reference": reference}
 
-    event = _transition(application, "submit", actor=actor, reason=reason, changes=give_reference)
+    event = fire_transition(application, "submit", actor=actor, reason=reason, changes=give_reference)
     _queue_receipts(application, event, actor)
     return event
 
@@ -182,7 +149,7 @@ def return_application_for_completion(
 ) -> AuditEvent:
     """Send the application back for completion; the applicant is told by e-mail what is
     missing."""
-    event = _transition(application, "return_for_completion", actor=actor, reason=reason)
+    event = fire_transition(application, "return_for_completion", actor=actor, reason=reason)
     body = (
         f"Hej!\n\nHandläggaren har gått igenom er ansökan {application.reference} "
         f"«{application.title}» och vill att ni kompletterar den:\n\n{event.reason}\n\n"
@@ -197,37 +164,25 @@ def return_application_for_completion(
 
 def resubmit_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
     """Send a completed application back to the officer (with a receipt)."""
-    event = _transition(application, "resubmit", actor=actor, reason=reason)
+    event = fire_transition(application, "resubmit", actor=actor, reason=reason)
     _queue_receipts(application, event, actor)
     return event
 
 
-def assess_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    return _transition(application, "assess", actor=actor, reason=reason)
-
-
-def grant_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    return _transition(application, "grant", actor=actor, reason=reason)
-
-
-def reject_application(application: Application, *, actor: User, reason: str) -> AuditEvent:
-    return _transition(application, "reject", actor=actor, reason=reason)
-
-
 def withdraw_application(application: Application, *, actor: User, reason: str) -> AuditEvent:
-    return _transition(application, "withdraw", actor=actor, reason=reason)
+    return fire_transition(application, "withdraw", actor=actor, reason=reason)
 
 
 def record_follow_up(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    return _transition(application, "follow_up", actor=actor, reason=reason)
+    return fire_transition(application, "follow_up", actor=actor, reason=reason)
 
 
 def scale_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    return _transition(application, "scale", actor=actor, reason=reason)
+    return fire_transition(application, "scale", actor=actor, reason=reason)
 
 
 def close_application(application: Application, *, actor: User, reason: str) -> AuditEvent:
-    return _transition(application, "close", actor=actor, reason=reason)
+    return fire_transition(application, "close", actor=actor, reason=reason)
 
 
 TRIGGER_OPERATIONS: dict[str, Callable[..., AuditEvent]] = {

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 
+from grants.completeness import problem_messages
 from grants.db import session
 from grants.identifiers import contains_personal_identity_number
-from grants.models import Application
+from grants.models import Application, AuditEvent, User
 from grants.operations.errors import InvalidInput
+from grants.permissions import roles_on
+from workflows import Subject, fire
 
 
 def lock_application(application: Application) -> None:
@@ -31,3 +37,56 @@ def clean_text(value: str | None, limit: int, what: str) -> str:
     if contains_personal_identity_number(text):
         raise InvalidInput(f"{what} innehåller något som ser ut som ett personnummer.")
     return text
+
+
+def log_case_event(
+    application: Application, event: str, *, actor: User, reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an audit event for something that happened on the case without changing its state
+    (a registered Dnr, a reviewer assigned, a jäv declaration, an issued letter).
+
+    ``event`` names it (see :data:`grants.templating.CASE_EVENTS`); from and to are the state
+    the case is in, so the history reads as one line of events.
+    """
+    audit = AuditEvent(
+        application_id=application.id, actor_id=actor.id, trigger=event,
+        from_state=application.state, to_state=application.state, reason=reason,
+        data=data or {},
+    )
+    session.add(audit)
+    session.flush()
+    return audit
+
+
+def fire_transition(
+    application: Application,
+    trigger: str,
+    *,
+    actor: User,
+    reason: str = "",
+    facts: Callable[[], dict[str, Any]] | None = None,
+    changes: Callable[[], dict[str, Any]] | None = None,
+) -> AuditEvent:
+    """Fire ``trigger`` through the engine and append its audit event; raises TransitionRefused.
+
+    The case is locked and re-read first. ``facts``, if given, computes (under the lock) what
+    the trigger's guards read, beside whether the content is complete. ``changes``, if given,
+    runs once the engine has allowed the trigger and before anything is written; it sets the
+    columns that go with the new state and returns the event's data.
+    """
+    lock_application(application)
+    reason = (reason or "").strip()
+    before = application.state
+    known = {"missing_content": problem_messages(application), **(facts() if facts else {})}
+    subject = Subject(state=before, facts=known, reason=reason)
+    after = fire(subject, trigger, roles_on(actor, application))
+    data = changes() if changes else {}
+    application.state = after.value
+    event = AuditEvent(
+        application_id=application.id, actor_id=actor.id, trigger=trigger, from_state=before,
+        to_state=after.value, reason=reason, data=data,
+    )
+    session.add(event)
+    session.flush()
+    return event

@@ -8,14 +8,32 @@ import pytest
 import sqlalchemy as sa
 
 from grants.db import session
+from grants.demo import review_case
 from grants.models import Application, AuditEvent
 from grants.operations import applications as ops
+from grants.operations import decisions
 from grants.operations import content
 from tests.conftest import REASON
 from workflows import TRANSITIONS, State, TransitionRefused, transition_for
 from workflows.table import TRIGGERS
 
 PAIRS = list(itertools.product(list(State), TRIGGERS))
+
+
+def prepare(application: Application, trigger: str, staff) -> dict:
+    """What a trigger needs besides a reason: reviews before ``assess``, a proposal, and the
+    decision's terms for ``grant``/``reject`` (all but the trigger itself, done and committed)."""
+    if trigger == "assess":
+        review_case(application, officer=staff["officer"],
+                    reviewers=[staff["reviewer"], staff["reviewer2"]])
+        session.commit()
+        return {"proposal": "grant",
+                "proposed_amounts": {r.year: r.amount for r in application.requested_amounts}}
+    if trigger in ("grant", "reject"):
+        terms = decisions.proposed_terms(application)
+        terms.jav_confirmed, terms.reasons = True, REASON
+        return {"terms": terms}
+    return {}
 
 
 def _events(application: Application) -> list[AuditEvent]:
@@ -40,7 +58,9 @@ def test_each_trigger_changes_state_and_writes_one_event_only_where_the_table_al
     if state in transition.sources:
         role = next(iter(transition.roles)).value
         actor = applicant if role == "applicant" else staff[role]
-        event = ops.TRIGGER_OPERATIONS[trigger](application, actor=actor, reason=REASON)
+        more = prepare(application, trigger, staff)
+        events_before = len(_events(application))
+        event = ops.TRIGGER_OPERATIONS[trigger](application, actor=actor, reason=REASON, **more)
         session.commit()
         session.expire_all()
         assert application.state == transition.dest

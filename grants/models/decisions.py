@@ -1,0 +1,268 @@
+"""The officer's assessment, the decision, its immutable letter, and the texts letters use.
+
+A decision records what förvaltningslagen 31–33 §§ asks: the date, the operative content, who
+decided and who presented the case. Its letter is issued once and never changes (bytes, sha256,
+the data snapshot and the template version are stored); a correction is a new decision that
+refers to the old one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from grants.db import Base, UTCDateTime, append_only, sql_in, utcnow
+
+if TYPE_CHECKING:
+    from grants.models.applications import Application
+    from grants.models.users import User
+
+
+class Outcome(StrEnum):
+    GRANT = "grant"
+    REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return {Outcome.GRANT: "Beviljas", Outcome.REJECT: "Avslås"}[self]
+
+
+class Assessment(Base):
+    """The officer's proposal to the decider (föredragandens förslag), made when assessing."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (sa.CheckConstraint(f"proposal IN ({sql_in(Outcome)})", name="proposal"),)
+
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), primary_key=True)
+    proposal: Mapped[str] = mapped_column(sa.String(10))
+    proposed_amounts: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
+    """Budget year (as text, JSON keys) → kronor proposed; empty for a rejection."""
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    """The föredragande's note: the case, the reviews, and why this proposal."""
+    presented_by_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    presented_by: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def proposal_label(self) -> str:
+        return {Outcome.GRANT: "Bevilja", Outcome.REJECT: "Avslå"}[Outcome(self.proposal)]
+
+    @property
+    def proposed_total(self) -> int:
+        return sum(self.proposed_amounts.values())
+
+
+class ReportKind(StrEnum):
+    STAGE = "stage"
+    FOLLOW_UP = "follow_up"
+    SCALE_UP = "scale_up"
+
+    @property
+    def label(self) -> str:
+        return {ReportKind.STAGE: "Delrapport", ReportKind.FOLLOW_UP: "Uppföljningsrapport",
+                ReportKind.SCALE_UP: "Rapport om införande i ordinarie verksamhet"}[self]
+
+
+class Decision(Base):
+    __tablename__ = "decision"
+    __table_args__ = (
+        sa.CheckConstraint(f"outcome IN ({sql_in(Outcome)})", name="outcome"),
+        sa.CheckConstraint("appeal_deadline > minutes_posted", name="deadline_after_posting"),
+        sa.CheckConstraint("minutes_posted >= decision_date", name="posted_after_decision"),
+        # A grant has a project period and a support share; a rejection has neither.
+        sa.CheckConstraint(
+            "(outcome = 'grant' AND project_start IS NOT NULL AND project_end IS NOT NULL"
+            " AND support_share_permille IS NOT NULL)"
+            " OR (outcome = 'reject' AND support_share_permille IS NULL)",
+            name="grant_has_terms",
+        ),
+        sa.CheckConstraint("length(reasons) > 0 OR outcome = 'grant'", name="reject_has_reasons"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    outcome: Mapped[str] = mapped_column(sa.String(10))
+    supersedes_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision.id"), unique=True)
+    """The decision this one corrects (förvaltningslagen 36 §); the old one stays on file."""
+    correction_note: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    presented_by_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    decision_date: Mapped[date] = mapped_column(sa.Date)
+    minutes_posted: Mapped[date] = mapped_column(sa.Date)
+    """The day the approval of the minutes was posted on the region's notice board."""
+    appeal_deadline: Mapped[date] = mapped_column(sa.Date)
+    """The last day to appeal (laglighetsprövning: three weeks from ``minutes_posted``)."""
+    project_start: Mapped[date | None] = mapped_column(sa.Date)
+    project_end: Mapped[date | None] = mapped_column(sa.Date)
+    support_share_permille: Mapped[int | None]
+    """The grant as a share of the project's total costs, in tenths of a percent (500 = 50,0 %)."""
+    reasons: Mapped[str] = mapped_column(sa.Text, default="")
+    conditions: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    """The standard conditions, copied from the template in force when deciding."""
+    extra_conditions: Mapped[str] = mapped_column(sa.Text, default="")
+    decider_jav_confirmed: Mapped[bool] = mapped_column(default=False)
+    """The decider confirmed that they are not disqualified (förvaltningslagen 16 §)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hold_letter: Mapped[bool] = mapped_column(default=False)
+    """Decided in a meeting whose letters are released together (batch release)."""
+
+    application: Mapped[Application] = relationship(back_populates="decisions")
+    decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id], lazy="joined")
+    presented_by: Mapped[User] = relationship(foreign_keys=[presented_by_id], lazy="joined")
+    amounts: Mapped[list[DecisionAmount]] = relationship(
+        order_by="DecisionAmount.year", lazy="selectin", cascade="all, delete-orphan"
+    )
+    report_dues: Mapped[list[ReportDue]] = relationship(
+        order_by="(ReportDue.due_date, ReportDue.id)", lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+    letter: Mapped[Letter | None] = relationship(back_populates="decision", uselist=False)
+    supersedes: Mapped[Decision | None] = relationship(remote_side=[id])
+
+    @property
+    def outcome_label(self) -> str:
+        return Outcome(self.outcome).label
+
+    @property
+    def total(self) -> int:
+        return sum(a.amount for a in self.amounts)
+
+    @property
+    def support_share(self) -> str:
+        if self.support_share_permille is None:
+            return ""
+        whole, tenth = divmod(self.support_share_permille, 10)
+        return f"{whole},{tenth}\u00a0%"
+
+
+class DecisionAmount(Base):
+    __tablename__ = "decision_amount"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class ReportDue(Base):
+    """A report the grant's conditions ask for, and when (follow-up issue builds the reports)."""
+
+    __tablename__ = "report_due"
+    __table_args__ = (sa.CheckConstraint(f"kind IN ({sql_in(ReportKind)})", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("decision.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    due_date: Mapped[date] = mapped_column(sa.Date)
+
+    @property
+    def label(self) -> str:
+        return ReportKind(self.kind).label
+
+
+class Letter(Base):
+    """An issued decision letter: immutable (ORM guard and database triggers)."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(sa.ForeignKey("decision.id"), unique=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    template_version: Mapped[str] = mapped_column(sa.String(40))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    """Everything the letter says, as data: the letter can be proven from it at any time."""
+    html: Mapped[str] = deferred(mapped_column(sa.Text))
+    pdf: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    """Of the PDF bytes: a changed stored letter no longer matches."""
+
+    decision: Mapped[Decision] = relationship(back_populates="letter")
+
+    @property
+    def filename(self) -> str:
+        reference = self.snapshot.get("case", {}).get("dnr") or self.snapshot.get(
+            "case", {}).get("reference", "")
+        return f"beslut-{reference}-{self.id}.pdf"
+
+
+append_only(Letter.__table__)
+
+
+class LetterTextKey(StrEnum):
+    CONDITIONS = "conditions"
+    APPEAL_GRANT = "appeal_grant"
+    APPEAL_REJECT = "appeal_reject"
+    PROVISIONS = "provisions"
+
+    @property
+    def label(self) -> str:
+        return {
+            LetterTextKey.CONDITIONS: "Villkor för beviljat stöd",
+            LetterTextKey.APPEAL_GRANT: "Hur man överklagar – beviljat stöd",
+            LetterTextKey.APPEAL_REJECT: "Hur man överklagar – avslag",
+            LetterTextKey.PROVISIONS: "Bestämmelser som tillämpas",
+        }[self]
+
+
+class LetterText(Base):
+    """A versioned text block decision letters use (conditions, appeal instructions, provisions).
+
+    Paragraphs are separated by blank lines; ``{sista_dag}`` and ``{anslagsdag}`` in appeal texts
+    are filled in per decision. A new version is a new row; letters keep the text they were
+    issued with in their snapshot.
+    """
+
+    __tablename__ = "letter_text"
+    __table_args__ = (
+        sa.CheckConstraint(f"key IN ({sql_in(LetterTextKey)})", name="key"),
+        sa.UniqueConstraint("key", "version", name="version_per_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(30))
+    version: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.text.split("\n\n") if p.strip()]
+
+
+class LedgerKind(StrEnum):
+    COMMITMENT = "commitment"
+
+
+class LedgerEntry(Base):
+    """A movement of a year's reserved money (append-only); the finance issue adds more kinds.
+
+    ``Pot.committed`` caches the sum of commitments and is guarded by the database.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (sa.CheckConstraint(f"kind IN ({sql_in(LedgerKind)})", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(sa.ForeignKey("pot.year"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(sa.ForeignKey("decision.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+append_only(LedgerEntry.__table__)
