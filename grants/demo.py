@@ -71,6 +71,10 @@ TITLES = {
     "bo@regionorebrolan.example": "Regional utvecklingsdirektör",
 }
 
+REQUESTED = {"Föräldracaféer i Kumla": 60_000, "Trygga vägen hem": 45_000}
+"""Kronor asked for (default 30 000): the pilots granted in the demo leave room in this year's pot
+for the assessed and the submitted case, and the submitted one asks enough to need two reviews."""
+
 _ACTOR_FOR = {
     "submit": "applicant", "resubmit": "applicant", "withdraw": "applicant",
     "return_for_completion": "officer", "assess": "officer", "follow_up": "officer",
@@ -79,12 +83,13 @@ _ACTOR_FOR = {
 
 
 def fill_application(application: Application, actor: User, *, title: str | None = None,
-                     summary: str | None = None) -> None:
+                     summary: str | None = None, requested: int = 100_000) -> None:
     """Fill every section of ``application`` with complete, consistent example content.
 
     The project runs from today for up to four months (within the fund's last date), asks for
     half of 200 000 kr of costs from the open pot of the year it starts, and answers every
-    checklist question. Raises RuntimeError if no pot is open for that year.
+    checklist question. ``requested`` is half the costs; the other half is co-financing.
+    Raises RuntimeError if no pot is open for that year.
     """
     settings, years = fund_settings(), pot_years()
     start = today()
@@ -124,16 +129,17 @@ def fill_application(application: Application, actor: User, *, title: str | None
         application, actor=actor,
         lines=[
             {"year": year, "cost_type": "own_staff", "description": "Fritidsledare 50 %",
-             "amount": 120_000},
+             "amount": requested * 6 // 5},
             {"year": year, "cost_type": "external_services", "description": "Samtalsledare",
-             "amount": 80_000},
+             "amount": 2 * requested - requested * 6 // 5},
         ],
         co_financing=[
             {"year": year, "kind": "work_time", "funder": "Sökande organisationen",
-             "amount": 60_000},
-            {"year": year, "kind": "cash", "funder": "Idrottsföreningen", "amount": 40_000},
+             "amount": requested * 3 // 5},
+            {"year": year, "kind": "cash", "funder": "Idrottsföreningen",
+             "amount": requested - requested * 3 // 5},
         ],
-        requested={year: 100_000},
+        requested={year: requested},
     )
     version = application.checklist_version
     for section, group in CHECKLIST_SECTIONS.items():
@@ -251,7 +257,7 @@ def seed_demo() -> bool:
             actor=applicant, organisation=organisations[org_key], title=title, summary=summary
         )
         if steps:  # the first draft is left half-done, as a person would find their own
-            fill_application(application, applicant)
+            fill_application(application, applicant, requested=REQUESTED.get(title, 30_000))
         for trigger, reason in steps:
             take_step(application, trigger, applicant=applicant, staff=staff,
                       reviewers=reviewers, reason=reason)
