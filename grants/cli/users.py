@@ -20,9 +20,12 @@ group = click.Group("users", help="Användarkonton.")
     type=click.Choice([r.value for r in Role]), help="Roll; upprepa för flera.",
 )
 @click.option("--org-number", default=None, help="Organisationsnummer (krävs för sökande).")
+@click.option("--title", default="", help="Titel, som den står i beslutsbrev.")
+@click.option("--municipality", default=None,
+              help="Kommunkod (SCB) där personen bor eller verkar; visar möjligt jäv.")
 @click.password_option(prompt="Lösenord", confirmation_prompt="Upprepa lösenordet")
 def create(email: str, name: str, roles: tuple[str, ...], org_number: str | None,
-           password: str) -> None:
+           title: str, municipality: str | None, password: str) -> None:
     """Create a user; the password is asked for, never given on the command line."""
     organisation = None
     if org_number:
@@ -39,7 +42,8 @@ def create(email: str, name: str, roles: tuple[str, ...], org_number: str | None
             raise click.UsageError(f"Ingen organisation har organisationsnummer {number}.")
     try:
         user = create_user(email=email, name=name or email, password=password,
-                           roles=set(roles), organisation=organisation)
+                           roles=set(roles), organisation=organisation, title=title,
+                           municipality_code=municipality)
     except InvalidInput as exc:
         session.rollback()
         raise click.ClickException(" ".join(exc.reasons)) from exc

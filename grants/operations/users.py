@@ -43,9 +43,14 @@ def create_user(
     roles: set[str] | list[str],
     organisation: Organisation | None = None,
     membership_confirmed: bool = True,
+    title: str = "",
+    municipality_code: str | None = None,
 ) -> User:
     """Create a user with a hashed password; raises InvalidInput for a taken e-mail, an unknown
-    role, a short password or an applicant without an organisation."""
+    role or municipality, a short password or an applicant without an organisation.
+
+    ``title`` is printed in decision letters; ``municipality_code`` lets the officer see a
+    reviewer's likely conflicts of interest."""
     email = email.strip().lower()
     problems = []
     if "@" not in email:
@@ -63,10 +68,13 @@ def create_user(
         problems.append("En sökande måste höra till en organisation.")
     if not name.strip():
         problems.append("Ange ditt namn.")
+    if municipality_code and session.get(Municipality, municipality_code) is None:
+        problems.append(f"Okänd kommunkod: {municipality_code}.")
     if problems:
         raise InvalidInput(*problems)
     user = User(email=email, name=name.strip(), organisation=organisation,
-                membership_confirmed=membership_confirmed)
+                membership_confirmed=membership_confirmed, title=title.strip(),
+                municipality_code=municipality_code or None)
     user.set_password(password)
     user.set_roles(set(roles))
     session.add(user)

@@ -37,6 +37,24 @@ def test_users_create_refuses_a_short_password_and_a_taken_email(app, make_user)
     assert taken.exit_code != 0 and "finns redan" in taken.output
 
 
+def test_users_create_gives_a_reviewer_a_title_and_a_municipality(app) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "--email", "g@region.se", "--name", "Greta", "--role",
+              "reviewer", "--title", "Utvecklingsledare", "--municipality", "1881"],
+        input="ett-langt-losenord-1\nett-langt-losenord-1\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = session.scalar(sa.select(User).where(User.email == "g@region.se"))
+    assert (user.title, user.municipality_code) == ("Utvecklingsledare", "1881")
+    unknown = runner.invoke(
+        args=["users", "create", "--email", "h@region.se", "--role", "reviewer",
+              "--municipality", "9999"],
+        input="ett-langt-losenord-1\nett-langt-losenord-1\n",
+    )
+    assert unknown.exit_code != 0 and "Okänd kommunkod: 9999" in unknown.output
+
+
 def test_users_create_links_an_applicant_to_its_organisation(app, make_organisation) -> None:
     organisation = make_organisation()
     session.commit()
