@@ -26,13 +26,11 @@ from werkzeug.serving import make_server
 
 from grants import create_app
 from grants.db import Base, create_db_engine, session
-from grants.demo import fill_application
+from grants.demo import fill_application, review_case
 from grants.models import Application
-from grants.operations.applications import (
-    assess_application,
-    create_draft_application,
-    submit_application,
-)
+from grants.operations import assessment as assessment_ops
+from grants.operations import decisions as decision_ops
+from grants.operations.applications import create_draft_application, submit_application
 from grants.operations.content import add_attachment, save_project
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
@@ -89,6 +87,10 @@ class Seeded:
     submitted_id: int
     assessed_id: int
     incomplete_draft_id: int
+    granted_id: int
+    letter_id: int
+    gate_review_id: int
+    open_review_id: int
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,13 @@ class LiveServer:
     """A draft whose project section is saved with a title only: it cannot be sent."""
     outbox: Path
     """The server's MAIL_OUTBOX_DIR, where each sent e-mail lands as ``<id>.eml``."""
+    granted_id: int
+    """A granted application with its decision letter (``letter_id``)."""
+    letter_id: int
+    gate_review_id: int
+    """The reviewer's review of the submitted application, before the jäv declaration."""
+    open_review_id: int
+    """The reviewer's review of another received application: no jäv declared, not handed in."""
 
 
 # The smallest file the upload check takes for a PDF (it sniffs the first bytes).
@@ -135,6 +144,10 @@ def _seed() -> Seeded:
         for role, (email, name) in USERS.items()
     }
     applicant = users["applicant"]
+    officer = users["officer"]
+    # The assessed and granted cases need two reviews each (they ask for 100 000 kr).
+    panel = [create_user(email=f"panel{n}@example.se", name=f"Panelgranskare {n}",
+                         password=PASSWORD, roles={"reviewer"}) for n in (1, 2)]
 
     def complete_draft(title: str, summary: str) -> Application:
         application = create_draft_application(
@@ -147,10 +160,30 @@ def _seed() -> Seeded:
 
     application = complete_draft("Pilot för unga", "Vi testar något nytt.")
     submit_application(application, actor=applicant)
-    assessed = complete_draft("Läxhjälp på biblioteket",
-                              "Unga hjälper yngre med läxorna två kvällar i veckan.")
-    submit_application(assessed, actor=applicant)
-    assess_application(assessed, actor=users["officer"])
+    review_case(application, officer=officer, reviewers=[])
+    gate = assessment_ops.assign_reviewer(application, actor=officer, reviewer=users["reviewer"])
+
+    def assessed_case(title: str, summary: str) -> Application:
+        case = complete_draft(title, summary)
+        submit_application(case, actor=applicant)
+        review_case(case, officer=officer, reviewers=panel)
+        decision_ops.assess_application(
+            case, actor=officer, reason="Föreslås beviljas enligt ansökan.", proposal="grant",
+            proposed_amounts={r.year: r.amount for r in case.requested_amounts})
+        return case
+
+    assessed = assessed_case("Läxhjälp på biblioteket",
+                             "Unga hjälper yngre med läxorna två kvällar i veckan.")
+    granted = assessed_case("Föräldracafé", "Träffar för föräldrar till tonåringar.")
+    terms = decision_ops.proposed_terms(granted)
+    terms.jav_confirmed, terms.reasons = True, "Piloten svarar väl mot fondens kriterier."
+    decision_ops.grant_application(granted, actor=users["decider"], terms=terms)
+    reviewing = complete_draft("Fritidsbank", "Lån av utrustning för barn och unga.")
+    submit_application(reviewing, actor=applicant)
+    review_case(reviewing, officer=officer, reviewers=[])
+    open_review = assessment_ops.assign_reviewer(reviewing, actor=officer,
+                                                 reviewer=users["reviewer"])
+    assessment_ops.declare_jav(open_review, actor=users["reviewer"], disqualified=False)
     draft = complete_draft("Spontanidrott på lovet", "Öppen idrottshall varje lovdag.")
     incomplete = create_draft_application(
         actor=applicant, organisation=organisation, title="Kvällsfotboll i parken",
@@ -162,7 +195,9 @@ def _seed() -> Seeded:
     assert application.reference, "a submitted application has a case reference"
     return Seeded(case_reference=application.reference, draft_id=draft.id,
                   submitted_id=application.id, assessed_id=assessed.id,
-                  incomplete_draft_id=incomplete.id)
+                  incomplete_draft_id=incomplete.id, granted_id=granted.id,
+                  letter_id=granted.current_decision.letter.id, gate_review_id=gate.id,
+                  open_review_id=open_review.id)
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +235,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             assessed_id=seeded.assessed_id,
             incomplete_draft_id=seeded.incomplete_draft_id,
             outbox=tmp / "outbox",
+            granted_id=seeded.granted_id,
+            letter_id=seeded.letter_id,
+            gate_review_id=seeded.gate_review_id,
+            open_review_id=seeded.open_review_id,
         )
     finally:
         server.shutdown()
