@@ -159,7 +159,8 @@ def review_case(application: Application, *, officer: User, reviewers: list[User
     formal check, a Dnr, reviewers assigned, each declaring no jäv and handing in a review."""
     if application.dnr is None:
         year = (application.submitted_at or application.created_at).year % 100
-        assessment_ops.register_dnr(application, actor=officer, dnr=f"{year:02d}RS{1000 + application.id}")
+        assessment_ops.register_dnr(application, actor=officer,
+                                    dnr=f"{year:02d}RS{1000 + application.id}")
     assessment_ops.save_screening(application, actor=officer, complete=True,
                                   eligible_applicant=True, within_aims=True,
                                   state_aid_handled=True, note="Kontrollerad.")

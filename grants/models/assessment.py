@@ -33,7 +33,8 @@ class Screening(Base):
     eligible_applicant: Mapped[bool] = mapped_column(default=False)
     """A legal person of a kind that may apply."""
     within_aims: Mapped[bool] = mapped_column(default=False)
-    """Within the fund's aims and focus areas (children and young people, a pilot, not operations)."""
+    """Within the fund's aims and focus areas (children and young people; a pilot, not
+    ordinary operations)."""
     state_aid_handled: Mapped[bool] = mapped_column(default=False)
     """The state-aid question is checked (no economic activity, or de minimis declared)."""
     note: Mapped[str] = mapped_column(sa.Text, default="")

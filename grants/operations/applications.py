@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from grants.completeness import LIMITS, problem_messages
+from grants.completeness import LIMITS
 from grants.db import session, utcnow
 from grants.mail import queue_message
 from grants.models import (
@@ -32,8 +32,7 @@ from grants.operations.decisions import (
     reject_application,
 )
 from grants.operations.errors import NotPermitted
-from grants.permissions import roles_on
-from workflows import State, Subject, fire
+from workflows import State
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -139,7 +138,8 @@ def submit_application(application: Application, *, actor: User, reason: str = "
         application.submitted_at, application.reference = now, reference
         return {"reference": reference}
 
-    event = fire_transition(application, "submit", actor=actor, reason=reason, changes=give_reference)
+    event = fire_transition(application, "submit", actor=actor, reason=reason,
+                            changes=give_reference)
     _queue_receipts(application, event, actor)
     return event
 

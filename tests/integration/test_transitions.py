@@ -11,8 +11,7 @@ from grants.db import session
 from grants.demo import review_case
 from grants.models import Application, AuditEvent
 from grants.operations import applications as ops
-from grants.operations import decisions
-from grants.operations import content
+from grants.operations import content, decisions
 from tests.conftest import REASON
 from workflows import TRANSITIONS, State, TransitionRefused, transition_for
 from workflows.table import TRIGGERS
