@@ -40,7 +40,7 @@ def post_login(client, email: str, password: str, *, next_: str | None = None):
     (("decider",), "/handlaggning/"),
     (("applicant",), "/mina-ansokningar/"),
     (("applicant", "officer"), "/handlaggning/"),
-    (("reviewer",), "/"),
+    (("reviewer",), "/granskning/"),
     (("finance",), "/"),
     (("admin",), "/"),
 ])
