@@ -1,12 +1,16 @@
 """The case page and its workflow buttons, shared by the applicant's and the officer's views.
 
-Both audiences see the same case and history; the buttons differ because each person gets
-exactly the triggers their roles allow on this case.
+Both audiences see the same case; the buttons differ because each person gets exactly the
+triggers their roles allow on this case. Triggers that need more than a comment (the officer's
+assessment with its proposal, the decider's grant or rejection with its terms) have their own
+pages: the case page links to them instead of offering a button. The applicant's history leaves
+out the region's internal steps (reviewers, jäv declarations, reviews, the formal check).
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import (
@@ -26,16 +30,36 @@ from forms.workflow import TransitionForm
 from grants import mail
 from grants.completeness import SECTION_BY_KEY, problems
 from grants.db import session
-from grants.models import Application, Attachment
+from grants.models import Application, Attachment, AuditEvent
 from grants.operations.applications import TRIGGER_OPERATIONS
 from grants.pdf import render_pdf
 from grants.permissions import roles_on
 from workflows import Transition, TransitionRefused, allowed_triggers, transition_for
 
+STRUCTURED_TRIGGERS: dict[str, str] = {
+    "assess": "Använd sidan för bedömning: där anger du förslag till beslut, belopp och "
+              "föredragandens anteckning.",
+    "grant": "Använd beslutssidan: där anger du beslutets belopp, villkor och datum.",
+    "reject": "Använd beslutssidan: där anger du skälen för avslaget och datum.",
+}
+"""Triggers fired from their own pages (with structured input), never from a bare button; the
+refusal given when one is posted to the generic action address anyway."""
+
+APPLICANT_EVENTS = frozenset({"create", "register_dnr", "issue_letter"})
+"""Events that do not change the state but that the applicant sees in the history."""
+
 CONCURRENT_CHANGE = (
     "Någon annan ändrade ärendet samtidigt som du. Sidan visar nu läget som det är; "
     "gör om åtgärden om den fortfarande behövs."
 )
+
+
+def visible_events(events: Iterable[AuditEvent], audience: str) -> list[AuditEvent]:
+    """The history as ``audience`` sees it: the applicant sees every change of state and the
+    events in :data:`APPLICANT_EVENTS`, not the region's internal steps."""
+    if audience != "applicant":
+        return list(events)
+    return [e for e in events if e.from_state != e.to_state or e.trigger in APPLICANT_EVENTS]
 
 
 def render_case(
@@ -45,13 +69,16 @@ def render_case(
     status: int = 200,
     refused: tuple[Transition, list[str]] | None = None,
     forms: dict[str, TransitionForm] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> Any:
     """The case page for ``audience``, the blueprint showing it (``"applicant"`` or ``"officer"``);
-    ``refused`` is the transition just refused and its reasons."""
-    transitions = allowed_triggers(application.state, roles_on(current_user, application))
+    ``refused`` is the transition just refused and its reasons; ``context`` holds what the
+    audience's own sections need (the officer's forms)."""
+    allowed = allowed_triggers(application.state, roles_on(current_user, application))
     if audience == "applicant":
         # Submitting goes through the review page, which shows the whole application first.
-        transitions = [t for t in transitions if t.trigger not in ("submit", "resubmit")]
+        allowed = [t for t in allowed if t.trigger not in ("submit", "resubmit")]
+    transitions = [t for t in allowed if t.trigger not in STRUCTURED_TRIGGERS]
     forms = dict(forms or {})
     for transition in transitions:
         form = forms.setdefault(
@@ -63,29 +90,44 @@ def render_case(
             "cases/show.html",
             application=application,
             transitions=transitions,
+            structured={t.trigger for t in allowed if t.trigger in STRUCTURED_TRIGGERS},
+            endpoints=frozenset(current_app.view_functions),
             forms=forms,
             refused=refused,
             problems=problems(application) if application.content_editable else [],
             sections=SECTION_BY_KEY,
             audience=audience,
+            events=visible_events(application.events, audience),
+            **(context or {}),
         ),
         status,
     )
 
 
-def fire_from_form(application: Application, trigger: str, *, audience: str) -> Any:
-    """Run the operation behind ``trigger`` with the posted reason; refusals re-render the case."""
+RenderCase = Callable[..., Any]
+"""A view's way to show its case page: ``render(application, status=, refused=, forms=)``."""
+
+
+def fire_from_form(application: Application, trigger: str, *, audience: str,
+                   render: RenderCase | None = None) -> Any:
+    """Run the operation behind ``trigger`` with the posted reason; refusals re-render the case
+    (with ``render`` if given, else :func:`render_case` for ``audience``). A trigger that has
+    its own page is refused (409) with a pointer to it."""
     transition = transition_for(trigger)
     if transition is None:
         abort(404)
     if not roles_on(current_user, application) & transition.roles:
         abort(403)
+    if render is None:
+        def render(application: Application, **kwargs: Any) -> Any:
+            return render_case(application, audience=audience, **kwargs)
     form = TransitionForm(prefix=trigger)
+    if trigger in STRUCTURED_TRIGGERS:
+        # Nothing is run: the page gives the reason and links to the trigger's own page.
+        return render(application, status=409,
+                      refused=(transition, [STRUCTURED_TRIGGERS[trigger]]), forms={trigger: form})
     if not form.validate_on_submit():
-        return render_case(
-            application, audience=audience, status=422,
-            refused=(transition, []), forms={trigger: form},
-        )
+        return render(application, status=422, refused=(transition, []), forms={trigger: form})
     try:
         TRIGGER_OPERATIONS[trigger](application, actor=current_user, reason=form.reason.data or "")
         session.commit()
@@ -95,16 +137,12 @@ def fire_from_form(application: Application, trigger: str, *, audience: str) -> 
         if transition.reason_missing in exc.reasons:
             form.reason.errors = [transition.reason_missing]
         others = [reason for reason in exc.reasons if reason != transition.reason_missing]
-        return render_case(
-            application, audience=audience, status=409,
-            refused=(transition, others), forms={trigger: form},
-        )
+        return render(application, status=409, refused=(transition, others),
+                      forms={trigger: form})
     except StaleDataError:
         session.rollback()
-        return render_case(
-            application, audience=audience, status=409,
-            refused=(transition, [CONCURRENT_CHANGE]), forms={trigger: form},
-        )
+        return render(application, status=409, refused=(transition, [CONCURRENT_CHANGE]),
+                      forms={trigger: form})
     deliver_mail()
     flash(f"{transition.done}. Ärendet har nu status «{application.state_label}».", "success")
     return redirect(url_for(f"{audience}.show", application_id=application.id))

@@ -1,8 +1,10 @@
 """The case pages and the applicant's draft forms, driven through HTTP like a browser would.
 
-The buttons on a case page come from the workflow table: exactly ``allowed_triggers(state, roles)``.
-Pressing one runs the operation (one audit event, shown in the history); a refusal answers 409 with
-the engine's Swedish reason, keeps what was typed and writes nothing.
+The buttons on a case page come from the workflow table: exactly ``allowed_triggers(state, roles)``,
+except the triggers that need more than a comment (assess, grant, reject), which the page links
+to their own pages instead. Pressing a button runs the operation (one audit event, shown in the
+history); a refusal answers 409 with the engine's Swedish reason, keeps what was typed and writes
+nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ STAFF_VIEWERS = [("officer",), ("decider",), ("officer", "decider")]
 SUBMIT_TRIGGERS = {"submit", "resubmit"}
 """The applicant submits from the review page (after seeing the whole application), not from the
 case page."""
+OWN_PAGE_TRIGGERS = {"assess": "Använd sidan för bedömning", "grant": "Använd beslutssidan",
+                     "reject": "Använd beslutssidan"}
+"""Triggers with structured input (proposal and amounts; decision terms) and their own pages."""
+
+
+def buttons_for(state: State, roles: set[str] | tuple[str, ...]) -> set[str]:
+    """The generic buttons a case page offers: the allowed triggers without their own page."""
+    return {t.trigger for t in allowed_triggers(state, roles)} - set(OWN_PAGE_TRIGGERS)
 
 
 def case_url(application: Application, audience: str) -> str:
@@ -64,14 +74,23 @@ def test_staff_case_page_shows_buttons_for_exactly_the_allowed_triggers(
 
     assert response.status_code == 200
     doc = page(response)
-    expected = {t.trigger for t in allowed_triggers(state, roles)}
+    allowed = {t.trigger for t in allowed_triggers(state, roles)}
+    expected = buttons_for(state, roles)
     assert trigger_buttons(doc) == expected
     # Each button posts to its own trigger's address on this case.
     for trigger in expected:
         form = next(f for f in doc.find_all("form", class_="action")
                     if trigger in trigger_buttons(f))
         assert form.attrs["action"] == f"/handlaggning/arenden/{application.id}/atgard/{trigger}"
-    if not expected:
+    # Assessing and deciding have their own pages, which the case page leads to.
+    assess_link = doc.find("a", href=f"/handlaggning/arenden/{application.id}/bedomning",
+                           class_="button")
+    assert (assess_link is not None) == ("assess" in allowed)
+    if {"grant", "reject"} & allowed:
+        assert "Fatta beslut" in doc.text or "Beslutet fattas på beslutssidan." in doc.text
+    else:
+        assert "Fatta beslut" not in doc.text
+    if not allowed:
         assert "Det finns inga åtgärder som du kan göra i ärendet just nu." in doc.text
 
 
@@ -109,14 +128,14 @@ def test_an_officer_who_also_applies_gets_no_applicant_buttons_on_another_organi
 
     doc = page(client.get(case_url(application, "officer")))
 
-    assert trigger_buttons(doc) == {t.trigger for t in allowed_triggers(state, {"officer"})}
+    assert trigger_buttons(doc) == buttons_for(state, {"officer"})
     assert "withdraw" not in trigger_buttons(doc)
 
 
 # Pressing a button ------------------------------------------------------------------------------
 
 PRESSABLE = [(source, t.trigger) for t in TRANSITIONS for source in t.sources
-             if t.trigger not in SUBMIT_TRIGGERS]
+             if t.trigger not in SUBMIT_TRIGGERS | set(OWN_PAGE_TRIGGERS)]
 SUBMITTABLE = [(source, t.trigger) for t in TRANSITIONS for source in t.sources
                if t.trigger in SUBMIT_TRIGGERS]
 
@@ -196,13 +215,38 @@ def test_submitting_from_the_review_page_runs_the_trigger_and_the_history_shows_
     assert f"({State(state).label} → {transition.dest.label})" in entries[-1]
 
 
+@pytest.mark.parametrize(("state", "trigger"), [(s, t) for t in OWN_PAGE_TRIGGERS
+                                                 for s in transition_for(t).sources])
+def test_a_trigger_with_its_own_page_posted_to_the_generic_address_answers_409_and_runs_nothing(
+    make_user, make_application, signed_in, state: State, trigger: str
+) -> None:
+    application = make_application(state)
+    client = signed_in(make_user("officer", "decider"))
+    url = case_url(application, "officer")
+    events_before = audit_event_count()
+
+    response = post_action(client, f"{url}/atgard/{trigger}", trigger, "Bara en kommentar.")
+
+    assert response.status_code == 409
+    doc = page(response)
+    summary = error_summary(doc) or ""
+    assert f"«{transition_for(trigger).label}» gick inte att genomföra" in summary
+    assert OWN_PAGE_TRIGGERS[trigger] in summary
+    assert trigger not in trigger_buttons(doc)
+    if trigger == "assess":
+        assert doc.find("a", href=f"{url}/bedomning", class_="button")
+    session.refresh(application)
+    assert application.state == state
+    assert audit_event_count() == events_before
+
+
 def test_a_reason_with_markup_is_shown_as_text(make_user, make_application, signed_in) -> None:
     application = make_application(State.SUBMITTED)
     client = signed_in(make_user("officer"))
     url = case_url(application, "officer")
     reason = '<script>alert("x")</script> & <b>fet</b>'
 
-    post_action(client, f"{url}/atgard/assess", "assess", reason)
+    post_action(client, f"{url}/atgard/return_for_completion", "return_for_completion", reason)
 
     html = client.get(url).get_data(as_text=True)
     assert "<script>alert" not in html and "<b>fet</b>" not in html
@@ -215,7 +259,6 @@ REFUSALS = [
      "Fyll i «Vad behöver kompletteras?»."),
     ("officer", State.SUBMITTED, "return_for_completion", "  \n  ",
      "Fyll i «Vad behöver kompletteras?»."),
-    ("decider", State.ASSESSED, "reject", "", "Fyll i «Skäl för avslaget»."),
     ("officer", State.GRANTED, "close", " ", "Fyll i «Skäl för avslut»."),
     ("applicant", State.SUBMITTED, "withdraw", "", "Fyll i «Varför återkallas ansökan?»."),
 ]
@@ -245,7 +288,8 @@ def test_a_refused_trigger_answers_409_with_the_engines_reason_and_writes_nothin
     assert doc.one("textarea", name=f"{trigger}-reason").value == typed
     # The page is still the whole case, with every button the person had.
     roles = {"applicant"} if who == "applicant" else {who}
-    assert trigger_buttons(doc) == {t.trigger for t in allowed_triggers(state, roles)}
+    assert trigger_buttons(doc) == buttons_for(state, roles) - (
+        SUBMIT_TRIGGERS if who == "applicant" else set())
     assert application.state == state
     assert audit_event_count() == events_before
 
@@ -285,26 +329,29 @@ def test_a_too_long_reason_answers_422_at_the_field_keeps_the_text_and_writes_no
     typed = "lång " * 1001  # 5005 characters
     events_before = audit_event_count()
 
-    response = post_action(client, f"{url}/atgard/assess", "assess", typed)
+    response = post_action(client, f"{url}/atgard/return_for_completion",
+                           "return_for_completion", typed)
 
     assert response.status_code == 422
     doc = page(response)
-    assert "Texten får vara högst 5000 tecken." in (field_error(doc, "assess-reason") or "")
+    assert "Texten får vara högst 5000 tecken." in (
+        field_error(doc, "return_for_completion-reason") or "")
     assert "Texten får vara högst 5000 tecken." in (error_summary(doc) or "")
-    assert doc.one("textarea", name="assess-reason").value == typed
+    assert doc.one("textarea", name="return_for_completion-reason").value == typed
     assert application.state == State.SUBMITTED
     assert audit_event_count() == events_before
 
 
-def test_one_person_with_officer_and_decider_roles_takes_a_case_from_submitted_to_scaled(
+def test_one_person_with_officer_and_decider_roles_takes_a_granted_case_to_scaled(
     make_user, make_application, signed_in
 ) -> None:
-    application = make_application(State.SUBMITTED)
+    """Assessing and deciding happen on their own pages (tests/web/test_officer_assessment.py
+    and the decision pages' tests); the steps after the decision are generic buttons."""
+    application = make_application(State.GRANTED)
     client = signed_in(make_user("officer", "decider"))
     url = case_url(application, "officer")
+    entries_before = history(page(client.get(url)))
     steps = [
-        ("assess", State.ASSESSED, "Uppfyller kriterierna; föreslås beviljas."),
-        ("grant", State.GRANTED, "Beviljas enligt förslaget."),
         ("follow_up", State.FOLLOWED_UP, "Uppföljningsrapporten är godkänd."),
         ("scale", State.SCALED, "Kommunen har tagit över verksamheten."),
     ]
@@ -316,10 +363,11 @@ def test_one_person_with_officer_and_decider_roles_takes_a_case_from_submitted_t
 
     doc = page(client.get(url))
     entries = history(doc)
-    assert len(entries) == 2 + len(steps)
+    assert entries[:len(entries_before)] == entries_before
+    assert len(entries) == len(entries_before) + len(steps)
     assert "Utkastet skapades" in entries[0]
     assert re.search(r"Ansökan skickades in och fick referensen PF-\d{4}-\d{4}", entries[1])
-    for entry, (trigger, dest, reason) in zip(entries[2:], steps, strict=True):
+    for entry, (trigger, dest, reason) in zip(entries[len(entries_before):], steps, strict=True):
         assert transition_for(trigger).done in entry
         assert reason in entry
         assert f"→ {dest.label})" in entry
