@@ -27,7 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
 
     from grants import auth, cli, observability, security, templating
-    from grants.views import admin, applicant, errors, officer, public
+    from grants.views import admin, applicant, decisions, errors, officer, public, review
 
     observability.init_app(app)
     security.init_app(app)
@@ -39,5 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(applicant.bp)
     app.register_blueprint(officer.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(decisions.bp)
     cli.init_app(app)
     return app

@@ -1,5 +1,6 @@
 """The applicant's pages: the dashboard, the sectioned form, review and submit, the receipt,
-attachments, the print view, and confirming colleagues who join the organisation."""
+attachments, the print view, decision letters, and confirming colleagues who join the
+organisation."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from forms.workflow import TransitionForm
 from grants.auth import require_roles
 from grants.completeness import SECTION_BY_KEY, SECTIONS, pot_years, problems, section_status
 from grants.db import session
-from grants.models import Application, Attachment, AuditEvent, OutboxMessage, User
+from grants.models import Application, Attachment, AuditEvent, Letter, OutboxMessage, User
 from grants.operations import applications as app_ops
 from grants.operations import content as content_ops
 from grants.operations.errors import OperationError
@@ -39,6 +40,7 @@ from grants.views.cases import (
     send_attachment,
     send_print_pdf,
 )
+from grants.views.decisions import send_letter_html, send_letter_pdf
 from grants.views.sections import HANDLERS, attach_problems, raw_input, stored_form
 from workflows import State, TransitionRefused, transition_for
 
@@ -90,6 +92,14 @@ def index() -> Any:
         )
         .order_by(Application.created_at.desc(), Application.id.desc())
     ).all()
+    # Issued letters only: a decision whose letter is held for a meeting has none yet.
+    letters: dict[int, list[Letter]] = {}
+    for letter in session.scalars(
+        sa.select(Letter)
+        .where(Letter.application_id.in_([a.id for a in applications]))
+        .order_by(Letter.id)
+    ) if applications else ():
+        letters.setdefault(letter.application_id, []).append(letter)
     waiting = session.scalars(
         sa.select(User).where(
             User.organisation_id == current_user.organisation_id,
@@ -98,7 +108,7 @@ def index() -> Any:
     ).all()
     return render_template(
         "applicant/index.html", applications=applications, next_step=NEXT_STEP,
-        waiting=waiting, confirm_form=TransitionForm(prefix="confirm"),
+        letters=letters, waiting=waiting, confirm_form=TransitionForm(prefix="confirm"),
     )
 
 
@@ -386,3 +396,26 @@ def fire(application_id: int, trigger: str) -> Any:
     if trigger in ("submit", "resubmit"):
         return submit(application_id)
     return fire_from_form(_load(application_id), trigger, audience="applicant")
+
+
+# Decision letters --------------------------------------------------------------------------------
+
+
+def _issued_letter(application_id: int, letter_id: int) -> Letter:
+    application = _load(application_id)
+    letter = session.get(Letter, letter_id)
+    if letter is None or letter.application_id != application.id:
+        abort(404)
+    return letter
+
+
+@bp.get("/<int:application_id>/beslut/<int:letter_id>.pdf")
+@require_roles("applicant")
+def letter_pdf(application_id: int, letter_id: int) -> Any:
+    return send_letter_pdf(_issued_letter(application_id, letter_id))
+
+
+@bp.get("/<int:application_id>/beslut/<int:letter_id>")
+@require_roles("applicant")
+def letter_html(application_id: int, letter_id: int) -> Any:
+    return send_letter_html(_issued_letter(application_id, letter_id))
