@@ -12,7 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from grants.db import session
+from grants.demo import review_case
 from grants.models import Application
+from grants.operations import assessment
 from grants.operations import applications as ops
 from grants.operations import content
 from tests.conftest import csrf_token
@@ -29,6 +31,7 @@ def to(path: str) -> str:
 
 ROLES = ("anonymous", "applicant", "reviewer", "officer", "decider", "finance", "admin")
 OWN, STAFF, PUBLIC = to("/mina-ansokningar/"), to("/handlaggning/"), to("/")
+REVIEWS = to("/granskning/")
 
 # fmt: off
 # Columns in the order of ROLES (anonymous, applicant, reviewer, officer, decider, finance, admin).
@@ -36,7 +39,7 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     # page                                  anonym  applic  review  officer decider finance admin
     "/":                                   (200,    200,    200,    200,    200,    200,    200),
     "/healthz":                            (200,    200,    200,    200,    200,    200,    200),
-    "/logga-in":                           (200,    OWN,    PUBLIC, STAFF,  STAFF,  PUBLIC, PUBLIC),
+    "/logga-in":                           (200,    OWN,    REVIEWS, STAFF, STAFF,  PUBLIC, PUBLIC),
     "/handlaggning/":                      (LOGIN,  403,    403,    200,    200,    403,    403),
     "/handlaggning/arenden/{case}":        (LOGIN,  403,    403,    200,    200,    403,    403),
     "/mina-ansokningar/":                  (LOGIN,  200,    403,    403,    403,    403,    403),
@@ -54,9 +57,31 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
     "/handlaggning/arenden/{case}/bilagor/{file}":
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
-    "/registrera":                         (200,    OWN,    PUBLIC, STAFF,  STAFF,  PUBLIC, PUBLIC),
+    "/registrera":                         (200,    OWN,    REVIEWS, STAFF, STAFF,  PUBLIC, PUBLIC),
     "/personuppgifter":                    (200,    200,    200,    200,    200,    200,    200),
     "/admin/installningar":                (LOGIN,  403,    403,    403,    403,    403,    200),
+    "/admin/bedomningsmallar":             (LOGIN,  403,    403,    403,    403,    403,    200),
+    "/admin/bedomningsmallar/ny":          (LOGIN,  403,    403,    403,    403,    403,    200),
+    "/admin/beslutstexter":                (LOGIN,  403,    403,    403,    403,    403,    200),
+    # Assessment and decision. {review} is the reviewer's own review of {case} (their jäv
+    # declaration still to come); others' reviews are 404 (tested in test_review_pages.py).
+    "/handlaggning/arenden/{case}/bedomning":
+                                           (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/granskning/":                        (LOGIN,  403,    200,    403,    403,    403,    403),
+    "/granskning/{review}":                (LOGIN,  403,    200,    403,    403,    403,    403),
+    # Before "no jäv" the reviewer may not read the application itself.
+    "/granskning/{review}/ansokan.pdf":    (LOGIN,  403,    403,    403,    403,    403,    403),
+    "/granskning/{review}/bilagor/{file}": (LOGIN,  403,    403,    403,    403,    403,    403),
+    # {case} is received, not assessed: nothing to decide yet.
+    "/beslut/arenden/{case}":              (LOGIN,  403,    403,    403,    409,    403,    403),
+    "/beslut/sammantrade":                 (LOGIN,  403,    403,    403,    200,    403,    403),
+    "/beslut/{decision}/rattelse":         (LOGIN,  403,    403,    403,    200,    403,    403),
+    "/beslut/brev/{letter}.pdf":           (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/beslut/brev/{letter}":               (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/mina-ansokningar/{granted}/beslut/{letter}.pdf":
+                                           (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{granted}/beslut/{letter}":
+                                           (LOGIN,  200,    403,    403,    403,    403,    403),
 }
 # fmt: on
 
@@ -70,7 +95,8 @@ CELLS = [
 def test_the_matrix_covers_every_page_the_app_serves(app) -> None:
     """A new page must get a row here (and so an access decision) before it ships."""
     adapter = app.url_map.bind("localhost")
-    in_matrix = {adapter.match(url.format(case=1, draft=2, file=3, draft_file=4))[0]
+    in_matrix = {adapter.match(url.format(case=1, draft=2, file=3, draft_file=4, review=5,
+                                          granted=6, decision=7, letter=8))[0]
                  for url in MATRIX}
     served = {
         rule.endpoint for rule in app.url_map.iter_rules()
@@ -82,7 +108,8 @@ def test_the_matrix_covers_every_page_the_app_serves(app) -> None:
 @pytest.mark.parametrize(("url", "role", "expected"), CELLS,
                          ids=[f"{role}-{url}" for url, role, _ in CELLS])
 def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
-    app, make_user, make_application, signed_in, url: str, role: str, expected: int | str
+    app, make_user, make_application, signed_in, staff, url: str, role: str,
+    expected: int | str,
 ) -> None:
     applicant = make_user("applicant")
     case = make_application(State.DRAFT, applicant=applicant)
@@ -90,12 +117,26 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
     ops.submit_application(case, actor=applicant)
     draft = make_application(State.DRAFT, applicant=applicant)
     draft_file = content.add_attachment(draft, actor=applicant, filename="plan.pdf", data=PDF)
+    granted = decision = None
+    if any(name in url for name in ("{granted}", "{decision}", "{letter}")):
+        granted = make_application(State.GRANTED, applicant=applicant)
+        decision = granted.current_decision
     session.commit()
     if role == "anonymous":
         client = app.test_client()
     else:
-        client = signed_in(applicant if role == "applicant" else make_user(role))
-    target = url.format(case=case.id, draft=draft.id, file=file.id, draft_file=draft_file.id)
+        user = applicant if role == "applicant" else make_user(role)
+        client = signed_in(user)
+    review_id = 0
+    if "{review}" in url:
+        review_case(case, officer=staff["officer"], reviewers=[])
+        reviewer = user if role == "reviewer" else staff["reviewer"]
+        review_id = assessment.assign_reviewer(case, actor=staff["officer"], reviewer=reviewer).id
+        session.commit()
+    target = url.format(case=case.id, draft=draft.id, file=file.id, draft_file=draft_file.id,
+                        review=review_id, granted=granted and granted.id,
+                        decision=decision and decision.id,
+                        letter=decision and decision.letter.id)
 
     response = client.get(target)
 
