@@ -262,7 +262,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('reviewers_below', sa.Integer(), server_default='1', nullable=False))
         batch_op.add_column(sa.Column('reviewers_at_or_above', sa.Integer(), server_default='2', nullable=False))
         batch_op.add_column(sa.Column('reviewer_threshold', sa.BigInteger(), server_default='50000', nullable=False))
-        batch_op.add_column(sa.Column('reviewer_may_decide', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('reviewer_may_decide', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     with op.batch_alter_table('pot', schema=None) as batch_op:
         batch_op.add_column(sa.Column('committed', sa.BigInteger(), server_default='0', nullable=False))

@@ -65,3 +65,18 @@ def test_migrations_go_down_and_up_again(engine: sa.Engine) -> None:
     assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)
     assert _differences(engine) == []
+
+
+def test_migrations_make_letters_and_the_ledger_append_only(engine: sa.Engine) -> None:
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            names = set(connection.scalars(sa.text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'")))
+            wanted = {f"{t}_no_{op}" for t in ("letter", "ledger_entry")
+                      for op in ("update", "delete")}
+        else:
+            names = set(connection.scalars(sa.text(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")))
+            wanted = {"letter_append_only", "ledger_entry_append_only"}
+    assert wanted <= names
