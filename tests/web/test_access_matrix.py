@@ -14,9 +14,8 @@ import pytest
 from grants.db import session
 from grants.demo import review_case
 from grants.models import Application
-from grants.operations import assessment
 from grants.operations import applications as ops
-from grants.operations import content
+from grants.operations import assessment, content
 from tests.conftest import csrf_token
 from tests.web.conftest import audit_event_count, page, post_action
 from workflows import State
