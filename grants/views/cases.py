@@ -158,6 +158,22 @@ def deliver_mail() -> None:
         current_app.logger.exception("outbox delivery failed")
 
 
+def send_received_attachment(application: Application, attachment_id: int) -> Response:
+    """An attachment of a received case, as the region's people see it (404 if it is not there).
+
+    A file removed while the application was still a draft never reached the region; one
+    removed after it arrived was received and stays in the case file.
+    """
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.application_id != application.id:
+        abort(404)
+    if attachment.removed_at is not None and not (
+        application.submitted_at and attachment.removed_at > application.submitted_at
+    ):
+        abort(404)
+    return send_attachment(attachment)
+
+
 def send_attachment(attachment: Attachment) -> Response:
     """An uploaded file, always as a download (never shown inline in the browser)."""
     response = send_file(

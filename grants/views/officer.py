@@ -30,7 +30,7 @@ from forms.assessment import (
 from forms.workflow import TransitionForm
 from grants.auth import require_roles
 from grants.db import session
-from grants.models import JAV_GROUNDS, Application, Attachment, Decision, Review, User, UserRole
+from grants.models import JAV_GROUNDS, Application, Decision, Review, User, UserRole
 from grants.operations import assessment as assessment_ops
 from grants.operations.decisions import assess_application
 from grants.operations.errors import InvalidInput, NotPermitted, OperationError
@@ -40,8 +40,8 @@ from grants.views.cases import (
     deliver_mail,
     fire_from_form,
     render_case,
-    send_attachment,
     send_print_pdf,
+    send_received_attachment,
 )
 from grants.views.pagination import Pages, page_number
 from workflows import Role, State, Transition, TransitionRefused
@@ -394,14 +394,4 @@ def print_pdf(application_id: int) -> Any:
 @bp.get("/arenden/<int:application_id>/bilagor/<int:attachment_id>")
 @require_roles(*STAFF)
 def download_attachment(application_id: int, attachment_id: int) -> Any:
-    application = _load(application_id)
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.application_id != application.id:
-        abort(404)
-    # A file removed while the application was still a draft never reached the region; one
-    # removed after it arrived was received and stays in the case file.
-    if attachment.removed_at is not None and not (
-        application.submitted_at and attachment.removed_at > application.submitted_at
-    ):
-        abort(404)
-    return send_attachment(attachment)
+    return send_received_attachment(_load(application_id), attachment_id)

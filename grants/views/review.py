@@ -20,10 +20,10 @@ from sqlalchemy.orm import joinedload
 from forms.review import JavDeclarationForm, ReviewForm, review_form_class, review_form_data
 from grants.auth import require_roles
 from grants.db import session
-from grants.models import Attachment, JavStatus, Review
+from grants.models import JavStatus, Review
 from grants.operations.assessment import declare_jav, save_review
 from grants.operations.errors import NotPermitted, OperationError
-from grants.views.cases import deliver_mail, send_attachment, send_print_pdf
+from grants.views.cases import deliver_mail, send_print_pdf, send_received_attachment
 from workflows import State
 
 bp = Blueprint("review", __name__, url_prefix="/granskning")
@@ -190,14 +190,4 @@ def print_pdf(review_id: int) -> Any:
 @bp.get("/<int:review_id>/bilagor/<int:attachment_id>")
 @require_roles(REVIEWER)
 def download_attachment(review_id: int, attachment_id: int) -> Any:
-    application = _load_cleared(review_id).application
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.application_id != application.id:
-        abort(404)
-    # As for the officer: a file removed while the application was a draft never reached the
-    # region; one removed after it arrived was received and stays in the case file.
-    if attachment.removed_at is not None and not (
-        application.submitted_at and attachment.removed_at > application.submitted_at
-    ):
-        abort(404)
-    return send_attachment(attachment)
+    return send_received_attachment(_load_cleared(review_id).application, attachment_id)
