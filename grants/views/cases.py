@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -30,7 +31,7 @@ from forms.workflow import TransitionForm
 from grants import mail
 from grants.completeness import SECTION_BY_KEY, problems
 from grants.db import session
-from grants.models import Application, Attachment, AuditEvent
+from grants.models import Application, Attachment, AuditEvent, Letter
 from grants.operations.applications import TRIGGER_OPERATIONS
 from grants.pdf import render_pdf
 from grants.permissions import roles_on
@@ -98,6 +99,7 @@ def render_case(
             sections=SECTION_BY_KEY,
             audience=audience,
             events=visible_events(application.events, audience),
+            letters=_issued_letters(application) if audience == "applicant" else [],
             **(context or {}),
         ),
         status,
@@ -106,6 +108,13 @@ def render_case(
 
 RenderCase = Callable[..., Any]
 """A view's way to show its case page: ``render(application, status=, refused=, forms=)``."""
+
+
+def _issued_letters(application: Application) -> list[Letter]:
+    """The case's decision letters, oldest first (their stored bytes are not loaded)."""
+    return list(session.scalars(
+        sa.select(Letter).where(Letter.application_id == application.id).order_by(Letter.id)
+    ))
 
 
 def fire_from_form(application: Application, trigger: str, *, audience: str,

@@ -123,6 +123,16 @@ def test_the_dashboard_links_each_issued_letter(make_application, signed_in) -> 
     assert doc.one("a", href=applicant_urls(letter)[1]).text.startswith("(tillgänglig version")
 
 
+def test_the_applicants_case_page_links_the_letter(make_application, signed_in) -> None:
+    application = make_application(State.GRANTED)
+    letter = only_letter(application)
+
+    doc = page(signed_in(application.created_by).get(f"/mina-ansokningar/{application.id}"))
+
+    assert doc.one("h2", id="beslut").text == "Beslut"
+    assert doc.one("a", href=applicant_urls(letter)[0])
+
+
 @pytest.mark.parametrize("role", ["officer", "decider"])
 def test_case_staff_read_every_letter(make_application, make_user, signed_in, role: str) -> None:
     application = make_application(State.GRANTED)
