@@ -68,6 +68,11 @@ USERS: dict[str, tuple[str, str]] = {
     "finance": ("ekonom@example.se", "Erik Ekonom"),
     "admin": ("admin@example.se", "Adam Administratör"),
 }
+# Two more reviewers (PASSWORD too), who reviewed the assessed and the granted case.
+PANEL: tuple[tuple[str, str], ...] = (
+    ("panel1@example.se", "Panelgranskare 1"),
+    ("panel2@example.se", "Panelgranskare 2"),
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -91,6 +96,8 @@ class Seeded:
     letter_id: int
     gate_review_id: int
     open_review_id: int
+    decision_id: int
+    handed_in_review_id: int
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,13 @@ class LiveServer:
     gate_review_id: int
     """The reviewer's review of the submitted application, before the jäv declaration."""
     open_review_id: int
-    """The reviewer's review of another received application: no jäv declared, not handed in."""
+    """The reviewer's review of another received application: declared free of jäv, nothing
+    scored, not handed in."""
+    decision_id: int
+    """The granted application's decision (its letter is ``letter_id``)."""
+    handed_in_review_id: int
+    """The first PANEL reviewer's handed-in review of the assessed application (the second
+    PANEL reviewer's is handed in too)."""
 
 
 # The smallest file the upload check takes for a PDF (it sniffs the first bytes).
@@ -146,8 +159,8 @@ def _seed() -> Seeded:
     applicant = users["applicant"]
     officer = users["officer"]
     # The assessed and granted cases need two reviews each (they ask for 100 000 kr).
-    panel = [create_user(email=f"panel{n}@example.se", name=f"Panelgranskare {n}",
-                         password=PASSWORD, roles={"reviewer"}) for n in (1, 2)]
+    panel = [create_user(email=email, name=name, password=PASSWORD, roles={"reviewer"})
+             for email, name in PANEL]
 
     def complete_draft(title: str, summary: str) -> Application:
         application = create_draft_application(
@@ -197,7 +210,9 @@ def _seed() -> Seeded:
                   submitted_id=application.id, assessed_id=assessed.id,
                   incomplete_draft_id=incomplete.id, granted_id=granted.id,
                   letter_id=granted.current_decision.letter.id, gate_review_id=gate.id,
-                  open_review_id=open_review.id)
+                  open_review_id=open_review.id, decision_id=granted.current_decision.id,
+                  handed_in_review_id=next(r.id for r in assessed.reviews
+                                           if r.reviewer_id == panel[0].id))
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +254,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             letter_id=seeded.letter_id,
             gate_review_id=seeded.gate_review_id,
             open_review_id=seeded.open_review_id,
+            decision_id=seeded.decision_id,
+            handed_in_review_id=seeded.handed_in_review_id,
         )
     finally:
         server.shutdown()

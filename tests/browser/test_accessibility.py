@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from grants.completeness import SECTION_BY_KEY, SECTIONS
 from grants.views.sections import HANDLERS
-from tests.browser.conftest import LiveServer, Violation
+from tests.browser.conftest import PANEL, LiveServer, Violation
 
 FAILING_IMPACTS = {"serious", "critical"}
 SHOWN_TARGETS = 3
@@ -29,11 +29,13 @@ SHOWN_TARGETS = 3
 @dataclass(frozen=True)
 class Scan:
     role: str
-    """``"anonymous"`` or a role of LiveServer.emails."""
+    """``"anonymous"`` or a role of LiveServer.emails (who logs in, unless ``email`` says)."""
     name: str
     path: str
-    """May name ``{draft}``, ``{incomplete}``, ``{submitted}`` or ``{assessed}``: the seeded
-    applications' ids."""
+    """May name the seeded applications' ids ``{draft}``, ``{incomplete}``, ``{submitted}``,
+    ``{assessed}`` and ``{granted}``, the granted case's ``{decision}`` and ``{letter}``, the
+    reviewer's reviews ``{gate_review}`` (jäv not declared yet) and ``{open_review}`` (cleared,
+    nothing scored), and a panel reviewer's ``{handed_in_review}``."""
     status: int = 200
     refuse: Callable[[Page], int] | None = None
     """Brings the opened page into an error state; returns the response status it got."""
@@ -41,6 +43,8 @@ class Scan:
     """The page opens with an error summary (problems to fix) without being refused."""
     headings: tuple[str, ...] = ()
     """Headings the page must show (the scan is sure it reached that page and all of it)."""
+    email: str | None = None
+    """Log in as this user (with the seeded password) instead of the role's user."""
 
     @property
     def id(self) -> str:
@@ -50,6 +54,9 @@ class Scan:
         return server.url + self.path.format(
             draft=server.draft_id, incomplete=server.incomplete_draft_id,
             submitted=server.submitted_id, assessed=server.assessed_id,
+            granted=server.granted_id, decision=server.decision_id, letter=server.letter_id,
+            gate_review=server.gate_review_id, open_review=server.open_review_id,
+            handed_in_review=server.handed_in_review_id,
         )
 
 
@@ -102,8 +109,58 @@ def return_without_reason(page: Page) -> int:
     return _submit(page, "Återsänd för komplettering")
 
 
-def reject_without_reason(page: Page) -> int:
-    return _submit(page, "Avslå")
+def declare_jav_without_ground(page: Page) -> int:
+    # «Jag är jävig» needs the ground (FL 16 §) and a short note.
+    page.get_by_role("radio", name="Jag är jävig", exact=True).check()
+    return _submit(page, "Lämna jävsdeklarationen")
+
+
+def hand_in_empty_review(page: Page) -> int:
+    return _submit(page, "Lämna in granskningen")
+
+
+def malformed_dnr(page: Page) -> int:
+    page.get_by_label("Diarienummer").fill("RS-12")
+    return _submit(page, "Ändra diarienummer")
+
+
+def assess_without_note(page: Page) -> int:
+    # Nothing chosen and no note: the form's own messages at the fields.
+    page.get_by_label("Föredragandens anteckning och förslag till beslut").fill("")
+    return _submit(page, "Bedöm ärendet")
+
+
+def assess_without_reviews(page: Page) -> int:
+    # The form is filled in, but the received case has no review handed in: the operation's
+    # (or the workflow's) reasons at the top.
+    page.get_by_role("group", name="Förslag till beslut").get_by_role(
+        "radio", name="Bevilja", exact=True).check()
+    page.get_by_label("Föredragandens anteckning och förslag till beslut").fill(
+        "Föreslås beviljas.")
+    return _submit(page, "Bedöm ärendet")
+
+
+def reject_without_reasons_or_jav(page: Page) -> int:
+    # «Avslå» with the reasons cleared and the jäv confirmation not ticked.
+    page.get_by_role("group", name="Beslut").get_by_role("radio", name="Avslå").check()
+    page.get_by_label("Skäl för beslutet").fill("")
+    expect(page.get_by_label("Jag är inte jävig i ärendet (förvaltningslagen 16 §)")
+           ).not_to_be_checked()
+    return _submit(page, "Fatta beslutet")
+
+
+def correct_without_note(page: Page) -> int:
+    return _submit(page, "Fatta det rättade beslutet")
+
+
+def rubric_without_reason(page: Page) -> int:
+    page.get_by_label("Varför ändras mallen?").fill("")
+    return _submit(page, "Spara mallen")
+
+
+def letter_text_without_reason(page: Page) -> int:
+    page.get_by_label("Varför ändras texten?").fill("")
+    return _submit(page, "Spara som ny version")
 
 
 APPLICATION_HEADINGS = tuple(section.title for section in SECTIONS)
@@ -146,14 +203,62 @@ SCANS = [
          headings=("Pilot för unga", *APPLICATION_HEADINGS)),
     Scan("officer", "case-refused", "/handlaggning/arenden/{submitted}",
          refuse=return_without_reason),
+    Scan("officer", "case-dnr-refused", "/handlaggning/arenden/{submitted}",
+         refuse=malformed_dnr),
+    Scan("officer", "case-assessed", "/handlaggning/arenden/{assessed}",
+         headings=("Läxhjälp på biblioteket", "Bedömning")),
+    Scan("officer", "case-granted", "/handlaggning/arenden/{granted}",
+         headings=("Föräldracafé", "Beslut")),
+    Scan("officer", "assessment", "/handlaggning/arenden/{assessed}/bedomning",
+         headings=("Bedömning: Läxhjälp på biblioteket", "Poäng", "Föredragandens förslag")),
+    Scan("officer", "assessment-open", "/handlaggning/arenden/{submitted}/bedomning",
+         headings=("Bedömning: Pilot för unga",)),
+    Scan("officer", "assessment-refused", "/handlaggning/arenden/{submitted}/bedomning",
+         refuse=assess_without_note),
+    Scan("officer", "assessment-refused-no-reviews",
+         "/handlaggning/arenden/{submitted}/bedomning", refuse=assess_without_reviews),
+    Scan("officer", "letter", "/beslut/brev/{letter}"),
     Scan("decider", "cases", "/handlaggning/"),
     Scan("decider", "case", "/handlaggning/arenden/{submitted}"),
-    # A decider has no action on a submitted case; the assessed one offers «Avslå».
-    Scan("decider", "case-refused", "/handlaggning/arenden/{assessed}",
-         refuse=reject_without_reason),
+    Scan("decider", "case-assessed", "/handlaggning/arenden/{assessed}"),
+    Scan("decider", "case-granted", "/handlaggning/arenden/{granted}"),
+    Scan("decider", "assessment", "/handlaggning/arenden/{assessed}/bedomning"),
+    Scan("decider", "decide", "/beslut/arenden/{assessed}",
+         headings=("Beslut: Läxhjälp på biblioteket", "Ditt beslut")),
+    Scan("decider", "decide-refused", "/beslut/arenden/{assessed}",
+         refuse=reject_without_reasons_or_jav),
+    Scan("decider", "meeting", "/beslut/sammantrade", headings=("Sammanträde",)),
+    Scan("decider", "decided", "/beslut/arenden/{granted}", status=409, alert=True),
+    Scan("decider", "correct", "/beslut/{decision}/rattelse",
+         headings=("Rätta beslutet: Föräldracafé",)),
+    Scan("decider", "correct-refused", "/beslut/{decision}/rattelse",
+         refuse=correct_without_note),
+    Scan("decider", "letter", "/beslut/brev/{letter}"),
+    Scan("applicant", "letter", "/mina-ansokningar/{granted}/beslut/{letter}"),
+    Scan("reviewer", "reviews", "/granskning/", headings=("Granskning",)),
+    Scan("reviewer", "jav-gate", "/granskning/{gate_review}",
+         headings=("Pilot för unga", "Är du jävig?")),
+    Scan("reviewer", "jav-gate-refused", "/granskning/{gate_review}",
+         refuse=declare_jav_without_ground),
+    Scan("reviewer", "review-form", "/granskning/{open_review}",
+         headings=("Fritidsbank", "Din granskning", *APPLICATION_HEADINGS)),
+    Scan("reviewer", "review-form-refused", "/granskning/{open_review}",
+         refuse=hand_in_empty_review),
+    # Handed in, on an assessed case: read-only, with the other panel reviewer's review.
+    Scan("reviewer", "review-handed-in", "/granskning/{handed_in_review}", email=PANEL[0][0],
+         headings=("Läxhjälp på biblioteket", "Din granskning", "Andra granskares bedömningar",
+                   PANEL[1][1])),
     Scan("admin", "fund-settings", "/admin/installningar", headings=("Fondens regler",)),
     Scan("admin", "fund-settings-refused", "/admin/installningar",
          refuse=settings_without_reason),
+    Scan("admin", "rubrics", "/admin/bedomningsmallar"),
+    Scan("admin", "rubric-edit", "/admin/bedomningsmallar/ny",
+         headings=("Ändra bedömningsmallen",)),
+    Scan("admin", "rubric-edit-refused", "/admin/bedomningsmallar/ny",
+         refuse=rubric_without_reason),
+    Scan("admin", "letter-texts", "/admin/beslutstexter"),
+    Scan("admin", "letter-texts-refused", "/admin/beslutstexter",
+         refuse=letter_text_without_reason),
     *(
         scan
         for role in ("reviewer", "finance", "admin")
@@ -163,9 +268,9 @@ SCANS = [
 ]
 
 
-def log_in(page: Page, server: LiveServer, role: str) -> None:
+def log_in(page: Page, server: LiveServer, role: str, email: str | None = None) -> None:
     page.goto(server.url + "/logga-in")
-    page.get_by_label("E-postadress").fill(server.emails[role])
+    page.get_by_label("E-postadress").fill(email or server.emails[role])
     page.get_by_label("Lösenord").fill(server.password)
     page.get_by_role("button", name="Logga in", exact=True).click()
     expect(page.get_by_role("button", name="Logga ut")).to_be_visible()
@@ -186,7 +291,7 @@ def test_page_has_no_serious_accessibility_violations(
     page: Page, live_server: LiveServer, axe: Callable[[Page], list[Violation]], scan: Scan
 ) -> None:
     if scan.role != "anonymous":
-        log_in(page, live_server, scan.role)
+        log_in(page, live_server, scan.role, scan.email)
 
     response = page.goto(scan.url(live_server))
     assert response is not None
