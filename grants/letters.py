@@ -10,7 +10,7 @@ Snapshot schema — JSON-able values only; every date is an ISO string ``"YYYY-M
 amount is whole kronor as ``int``::
 
     {
-      "template_version": "beslutsbrev-1",
+      "template_version": "beslutsbrev-2",
       "authority": {"name": "Region Örebro län", "unit": "Regional utveckling",
                     "address": "Box 1613, 701 16 Örebro", "phone": "019-602 10 00",
                     "email": "regionorebrolan@regionorebrolan.se", "web": "www.regionorebrolan.se"},
@@ -55,7 +55,7 @@ from flask import current_app
 
 from grants.pdf import render_pdf
 
-TEMPLATE_VERSION = "beslutsbrev-1"
+TEMPLATE_VERSION = "beslutsbrev-2"
 """Version of ``templates/letters/decision.html``. Bump it whenever the template's output
 changes; it is printed in the letter's footer and stored with each issued letter."""
 

@@ -249,6 +249,14 @@ def test_partial_grant_states_the_amount_applied_for(app: Flask) -> None:
     assert "Ni ansökte om" not in render_letter_html(EXAMPLE_SNAPSHOT)
 
 
+def test_signature_leaves_out_a_missing_title(app: Flask) -> None:
+    snapshot = copy.deepcopy(EXAMPLE_SNAPSHOT)
+    snapshot["decided_by"]["title"] = ""
+    text = flat(render_letter_html(snapshot))
+    name = snapshot["decided_by"]["name"]
+    assert f"Beslutet har fattats av {name}." in text and ", ." not in text
+
+
 def test_snapshot_text_is_escaped(app: Flask) -> None:
     snapshot = copy.deepcopy(EXAMPLE_SNAPSHOT)
     snapshot["case"]["title"] = '<script>alert("x")</script>'
