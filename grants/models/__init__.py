@@ -39,6 +39,8 @@ from grants.models.decisions import (
     LetterText,
     LetterTextKey,
     Outcome,
+    PaymentKind,
+    PilotAccount,
     ReportDue,
     ReportKind,
 )
@@ -63,6 +65,8 @@ __all__ = [
     "LetterText",
     "LetterTextKey",
     "Outcome",
+    "PaymentKind",
+    "PilotAccount",
     "Recommendation",
     "ReportDue",
     "ReportKind",

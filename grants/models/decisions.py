@@ -242,7 +242,35 @@ class LetterText(Base):
 
 
 class LedgerKind(StrEnum):
+    RESERVATION = "reservation"
+    """A change of the year's reserved amount (signed), carry-over included."""
     COMMITMENT = "commitment"
+    RELEASE = "release"
+    PAYMENT = "payment"
+    REPAYMENT_CLAIM = "repayment_claim"
+    REPAYMENT = "repayment"
+    """Money paid back after a claim (återkrav)."""
+
+    @property
+    def label(self) -> str:
+        return {
+            LedgerKind.RESERVATION: "Ändrad avsättning",
+            LedgerKind.COMMITMENT: "Beviljat",
+            LedgerKind.RELEASE: "Återfört till året",
+            LedgerKind.PAYMENT: "Utbetalning",
+            LedgerKind.REPAYMENT_CLAIM: "Återkrav",
+            LedgerKind.REPAYMENT: "Återbetalning",
+        }[self]
+
+
+class PaymentKind(StrEnum):
+    ADVANCE = "advance"
+    COSTS = "costs"
+
+    @property
+    def label(self) -> str:
+        return {PaymentKind.ADVANCE: "Förskott",
+                PaymentKind.COSTS: "Mot redovisade kostnader"}[self]
 
 
 class LedgerEntry(Base):
@@ -252,7 +280,22 @@ class LedgerEntry(Base):
     """
 
     __tablename__ = "ledger_entry"
-    __table_args__ = (sa.CheckConstraint(f"kind IN ({sql_in(LedgerKind)})", name="kind"),)
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN ({sql_in(LedgerKind)})", name="kind"),
+        # Only a reservation change is signed; every other movement is a positive amount.
+        sa.CheckConstraint("amount > 0 OR (kind = 'reservation' AND amount <> 0)",
+                           name="amount_sign"),
+        sa.CheckConstraint(
+            "(kind = 'payment') = (payment_kind IS NOT NULL AND payment_date IS NOT NULL)",
+            name="payment_fields",
+        ),
+        sa.CheckConstraint(
+            f"payment_kind IS NULL OR payment_kind IN ({sql_in(PaymentKind)})",
+            name="payment_kind",
+        ),
+        sa.CheckConstraint("kind = 'reservation' OR application_id IS NOT NULL",
+                           name="pilot_movements_name_the_pilot"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(sa.ForeignKey("pot.year"), index=True)
@@ -263,6 +306,54 @@ class LedgerEntry(Base):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    payment_kind: Mapped[str | None] = mapped_column(sa.String(10))
+    payment_date: Mapped[date | None] = mapped_column(sa.Date)
+    """The day the money left the region (may be in a later year than ``year``)."""
+    reference: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    """What the payment rests on: the payment request, report or invoice number."""
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    """The form's one-time key: the same form sent twice books one movement."""
+
+    @property
+    def kind_label(self) -> str:
+        label = LedgerKind(self.kind).label
+        if self.payment_kind:
+            label += f" ({PaymentKind(self.payment_kind).label.lower()})"
+        return label
 
 
 append_only(LedgerEntry.__table__)
+
+
+class PilotAccount(Base):
+    """One granted pilot's money, cached from the ledger and guarded like the pots: paid never
+    exceeds what is granted and not released."""
+
+    __tablename__ = "pilot_account"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "granted >= 0 AND released >= 0 AND paid >= 0 AND released <= granted"
+            " AND paid <= granted - released",
+            name="paid_within_grant",
+        ),
+        sa.CheckConstraint("claimed >= 0 AND repaid >= 0 AND repaid <= claimed",
+                           name="repaid_within_claim"),
+    )
+
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"),
+                                                primary_key=True)
+    granted: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    released: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    paid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    advances: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    claimed: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    """Repayment claimed (återkrav)."""
+    repaid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    @property
+    def net_granted(self) -> int:
+        return self.granted - self.released
+
+    @property
+    def unpaid(self) -> int:
+        return self.net_granted - self.paid

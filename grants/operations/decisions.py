@@ -27,8 +27,6 @@ from grants.models import (
     Decision,
     DecisionAmount,
     JavStatus,
-    LedgerEntry,
-    LedgerKind,
     Letter,
     LetterText,
     LetterTextKey,
@@ -41,7 +39,8 @@ from grants.models import (
 from grants.money import format_kronor
 from grants.operations.assessment import review_problems
 from grants.operations.common import clean_text, fire_transition, lock_application, log_case_event
-from grants.operations.errors import InvalidInput, NotPermitted, OperationError
+from grants.operations.errors import InvalidInput, NotPermitted
+from grants.operations.finance import FinanceRefused, commit_from_pot, pot_refusal
 from workflows import Role, State
 
 TEXT_LIMIT = 10_000
@@ -52,8 +51,8 @@ AUTHORITY = {
 }
 
 
-class PotExhausted(OperationError):
-    """A year's pot does not have room for the amount (the reasons carry the figures)."""
+PotExhausted = FinanceRefused
+"""A year's pot has no room (or is closed) for the amount; the reasons carry the figures."""
 
 
 # Assessment ------------------------------------------------------------------------------------
@@ -209,44 +208,19 @@ def _pot_problems(amounts: dict[int, int]) -> list[str]:
         pot = pots.get(year)
         if amount and pot is None:
             problems.append(f"Det finns ingen pott för {year}.")
+        elif amount and pot.closed:
+            problems.append(f"Budgetåret {year} är stängt: inga nya beviljanden.")
         elif amount and amount > pot.remaining:
-            problems.append(_pot_refusal(pot, amount))
+            problems.append(pot_refusal(pot, amount))
     return problems
 
 
-def _pot_refusal(pot: Pot, amount: int) -> str:
-    return (
-        f"Potten för {pot.year} räcker inte: {format_kronor(amount)} söks ur den, men bara "
-        f"{format_kronor(pot.remaining)} återstår (avsatt {format_kronor(pot.reserved)}, "
-        f"redan beviljat {format_kronor(pot.committed)})."
-    )
-
-
 def commit_money(application: Application, decision: Decision, *, actor: User) -> None:
-    """Commit each year's amount from its pot with a guarded UPDATE (atomic on both databases:
-    a concurrent grant that took the room first makes this one's row count 0), and write the
-    ledger. Raises PotExhausted with the figures."""
+    """Commit each year's amount from its pot (finance.commit_from_pot: a guarded UPDATE, so a
+    concurrent grant that took the room first makes this one fail). Raises PotExhausted."""
     for line in decision.amounts:
-        updated = session.execute(
-            sa.update(Pot)
-            .where(Pot.year == line.year, Pot.committed + line.amount <= Pot.reserved)
-            .values(committed=Pot.committed + line.amount)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if updated != 1:
-            pot = session.get(Pot, line.year, populate_existing=True)
-            raise PotExhausted(_pot_refusal(pot, line.amount) if pot
-                               else f"Det finns ingen pott för {line.year}.")
-        session.add(LedgerEntry(
-            year=line.year, kind=LedgerKind.COMMITMENT.value, amount=line.amount,
-            application_id=application.id, decision_id=decision.id, actor_id=actor.id,
-            note=f"Beviljat stöd {application.reference}",
-        ))
-    session.flush()
-    for line in decision.amounts:  # the cached pot rows must show the new figures
-        pot = session.get(Pot, line.year)
-        if pot is not None:
-            session.refresh(pot)
+        commit_from_pot(application, year=line.year, amount=line.amount, actor=actor,
+                        decision_id=decision.id)
 
 
 def _letter_text(key: LetterTextKey) -> LetterText | None:
