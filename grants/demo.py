@@ -16,6 +16,7 @@ from grants.operations import applications as ops
 from grants.operations import assessment as assessment_ops
 from grants.operations import content
 from grants.operations import decisions as decision_ops
+from grants.operations import finance as finance_ops
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
 
@@ -70,6 +71,15 @@ TITLES = {
     "olof@regionorebrolan.example": "Handläggare",
     "bo@regionorebrolan.example": "Regional utvecklingsdirektör",
 }
+
+PAYMENTS: dict[str, list[tuple[str, int, str]]] = {
+    "Kvällsöppet på fritidsgården": [("advance", 50, "Rekvisition 1 (förskott)")],
+    "Studiecirkel för nyanlända föräldrar": [("advance", 40, "Rekvisition 1 (förskott)"),
+                                             ("costs", 30, "Delrapport 1")],
+    "Mattecoacher i mellanstadiet": [("costs", 100, "Slutrapport")],
+    "Sommarjobb i naturvård": [("costs", 100, "Slutrapport")],
+}
+"""Payments the demo's finance user has booked: kind, percent of the grant, what it rests on."""
 
 REQUESTED = {"Föräldracaféer i Kumla": 60_000, "Trygga vägen hem": 45_000}
 """Kronor asked for (default 30 000): the pilots granted in the demo leave room in this year's pot
@@ -262,5 +272,12 @@ def seed_demo() -> bool:
         for trigger, reason in steps:
             take_step(application, trigger, applicant=applicant, staff=staff,
                       reviewers=reviewers, reason=reason)
+        if title in PAYMENTS:
+            for kind, share, reference in PAYMENTS[title]:
+                amount = application.current_decision.total * share // 100
+                finance_ops.record_payment(
+                    application, actor=users["erik@regionorebrolan.example"],
+                    payment=finance_ops.PaymentInput(amount=amount, payment_date=today(),
+                                                     kind=kind, reference=reference))
     session.flush()
     return True
