@@ -244,7 +244,7 @@ def _pot_lines(application: Application) -> list[PotLine]:
         pot = pots.get(year)
         lines.append(PotLine(
             year=year, requested=amount,
-            reserved=pot.reserved if pot else None, committed=pot.committed if pot else None,
+            reserved=pot.reserved if pot else None, committed=pot.net_committed if pot else None,
             remaining=pot.remaining if pot else None,
         ))
     return lines
