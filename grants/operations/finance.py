@@ -42,6 +42,12 @@ PAYABLE_STATES = (State.GRANTED.value, State.FOLLOWED_UP.value, State.SCALED.val
 NOTE_LIMIT = 2000
 
 
+def _sum(column: Any) -> Any:
+    """SUM of a BigInteger as a BigInteger: PostgreSQL's SUM(bigint) is numeric (Decimal), and
+    money is int everywhere."""
+    return sa.cast(sa.func.sum(column), sa.BigInteger)
+
+
 class FinanceRefused(OperationError):
     """A movement that would break an invariant; the reasons carry the figures."""
 
@@ -67,7 +73,7 @@ def _reason(reason: str, what: str) -> str:
 
 
 def _pot(year: int) -> Pot:
-    pot = session.get(Pot, year, populate_existing=True)
+    pot = session.get(Pot, year, populate_existing=True, with_for_update=True)
     if pot is None:
         raise InvalidInput(f"Det finns ingen pott för {year}.")
     return pot
@@ -249,7 +255,7 @@ def pot_refusal(pot: Pot, amount: int) -> str:
 def committed_by_year(application: Application) -> dict[int, int]:
     """Per year: committed − released for this pilot (from the ledger)."""
     rows = session.execute(
-        sa.select(LedgerEntry.year, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        sa.select(LedgerEntry.year, LedgerEntry.kind, _sum(LedgerEntry.amount))
         .where(LedgerEntry.application_id == application.id,
                LedgerEntry.kind.in_([LedgerKind.COMMITMENT.value, LedgerKind.RELEASE.value]))
         .group_by(LedgerEntry.year, LedgerEntry.kind)
@@ -262,7 +268,7 @@ def committed_by_year(application: Application) -> dict[int, int]:
 
 def paid_by_year(application: Application) -> dict[int, int]:
     rows = session.execute(
-        sa.select(LedgerEntry.year, sa.func.sum(LedgerEntry.amount))
+        sa.select(LedgerEntry.year, _sum(LedgerEntry.amount))
         .where(LedgerEntry.application_id == application.id,
                LedgerEntry.kind == LedgerKind.PAYMENT.value)
         .group_by(LedgerEntry.year)
@@ -477,7 +483,7 @@ def ledger_totals() -> dict[int, dict[str, int]]:
     """Per year and kind, the ledger's sums (one query)."""
     totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for year, kind, total in session.execute(
-        sa.select(LedgerEntry.year, LedgerEntry.kind, sa.func.sum(LedgerEntry.amount))
+        sa.select(LedgerEntry.year, LedgerEntry.kind, _sum(LedgerEntry.amount))
         .group_by(LedgerEntry.year, LedgerEntry.kind)
     ):
         totals[year][kind] = total
@@ -502,7 +508,7 @@ def verify_ledger() -> list[Difference]:
     per_pilot: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for application_id, kind, payment_kind, total in session.execute(
         sa.select(LedgerEntry.application_id, LedgerEntry.kind, LedgerEntry.payment_kind,
-                  sa.func.sum(LedgerEntry.amount))
+                  _sum(LedgerEntry.amount))
         .where(LedgerEntry.application_id.is_not(None))
         .group_by(LedgerEntry.application_id, LedgerEntry.kind, LedgerEntry.payment_kind)
     ):
