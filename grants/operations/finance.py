@@ -177,11 +177,22 @@ def carry_over(*, actor: User, from_year: int, to_year: int, amount: int, reason
     """Move unused reserved money from one year to another: an explicit, logged pair of
     reservation changes. Raises FinanceRefused when ``from_year`` has less unused money."""
     _require_finance(actor, "föra över pengar mellan år")
+    into_key = f"{idempotency_key}:in" if idempotency_key else None
+    if (done := _existing(idempotency_key)) is not None:
+        into = _existing(into_key)
+        assert into is not None
+        return done, into
     amount = _amount(amount)
     reason = _reason(reason, "pengar förs över")
     if from_year == to_year:
         raise InvalidInput("Välj två olika budgetår.")
-    source, target = _pot(from_year), _pot(to_year)
+    # Both years locked in year order: two carry-overs in opposite directions cannot deadlock.
+    locked = {year: _pot(year) for year in sorted((from_year, to_year))}
+    source, target = locked[from_year], locked[to_year]
+    if (done := _existing(idempotency_key)) is not None:  # a resend that waited on the lock
+        into = _existing(into_key)
+        assert into is not None
+        return done, into
     if target.closed:
         raise InvalidInput(f"Budgetåret {to_year} är stängt och kan inte ta emot pengar.")
     if amount > source.remaining:
@@ -193,7 +204,7 @@ def carry_over(*, actor: User, from_year: int, to_year: int, amount: int, reason
     out = change_reservation(actor=actor, year=from_year, reserved=source.reserved - amount,
                              reason=note, idempotency_key=idempotency_key)
     into = change_reservation(actor=actor, year=to_year, reserved=target.reserved + amount,
-                              reason=note)
+                              reason=note, idempotency_key=into_key)
     assert out is not None and into is not None
     return out, into
 
@@ -271,7 +282,7 @@ def paid_by_year(application: Application) -> dict[int, int]:
         sa.select(LedgerEntry.year, _sum(LedgerEntry.amount))
         .where(LedgerEntry.application_id == application.id,
                LedgerEntry.kind == LedgerKind.PAYMENT.value)
-        .group_by(LedgerEntry.year)
+        .group_by(LedgerEntry.year).order_by(LedgerEntry.year)
     ).all()
     return {year: total for year, total in rows}
 
@@ -287,6 +298,9 @@ def release_money(application: Application, *, actor: User, year: int, amount: i
     amount = _amount(amount)
     reason = _reason(reason, "pengarna återförs")
     lock_application(application)
+    # A resend that waited on the lock finds the first one's entry now.
+    if (done := _existing(idempotency_key)) is not None:
+        return done
     open_in_year = committed_by_year(application).get(year, 0)
     if amount > open_in_year:
         raise FinanceRefused(
@@ -357,6 +371,9 @@ def record_payment(application: Application, *, actor: User, payment: PaymentInp
         raise InvalidInput("Ange vilket underlag utbetalningen grundar sig på (till exempel "
                            "rekvisitionens eller rapportens nummer).")
     lock_application(application)
+    # A resend that waited on the lock finds the first one's entry now.
+    if (done := _existing(idempotency_key)) is not None:
+        return done
     if application.state not in PAYABLE_STATES:
         raise InvalidInput(f"Ärendet har status «{application.state_label}»: det finns inget "
                            "beviljat stöd att betala ut.")
@@ -453,6 +470,9 @@ def record_repayment(application: Application, *, actor: User, amount: int, paym
         return done
     amount = _amount(amount)
     lock_application(application)
+    # A resend that waited on the lock finds the first one's entry now.
+    if (done := _existing(idempotency_key)) is not None:
+        return done
     account = _account(application)
     if account.repaid + amount > account.claimed:
         raise FinanceRefused(f"Återbetalningen är mer än det som återstår av återkravet: "

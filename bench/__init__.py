@@ -1,0 +1,1 @@
+"""Benchmarks a person runs by hand (never in CI): ``python -m bench.<name>``."""
