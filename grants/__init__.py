@@ -27,7 +27,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
 
     from grants import auth, cli, observability, security, templating
-    from grants.views import admin, applicant, decisions, errors, officer, public, review
+    from grants.views import (
+        admin,
+        api,
+        applicant,
+        decisions,
+        errors,
+        finance,
+        finance_exports,
+        officer,
+        public,
+        review,
+    )
 
     observability.init_app(app)
     security.init_app(app)
@@ -41,5 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(decisions.bp)
+    app.register_blueprint(finance.bp)
+    app.register_blueprint(finance_exports.bp)
+    app.register_blueprint(api.bp)
     cli.init_app(app)
     return app

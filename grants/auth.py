@@ -106,6 +106,8 @@ def home_for(user: User) -> str:
         return url_for("officer.index")
     if user.has_role("applicant"):
         return url_for("applicant.index")
+    if user.has_role("finance"):
+        return url_for("finance.dashboard")
     if user.has_role("reviewer"):
         return url_for("review.index")
     return url_for("public.index")

@@ -37,6 +37,9 @@ CASE_EVENTS: dict[str, str] = {
     "reopen_review": "{reviewer}s granskning öppnades igen",
     "issue_letter": "Beslutsbrevet skickades",
     "correct_decision": "Beslutet rättades genom ett nytt beslut",
+    "record_payment": "En utbetalning registrerades",
+    "release_money": "Pengar återfördes till budgetåret",
+    "claim_repayment": "Ett återkrav registrerades",
 }
 """What the audit events that do not change the state say in the case history."""
 

@@ -46,7 +46,7 @@ STRUCTURED_TRIGGERS: dict[str, str] = {
 """Triggers fired from their own pages (with structured input), never from a bare button; the
 refusal given when one is posted to the generic action address anyway."""
 
-APPLICANT_EVENTS = frozenset({"create", "register_dnr", "issue_letter"})
+APPLICANT_EVENTS = frozenset({"create", "register_dnr", "issue_letter", "record_payment"})
 """Events that do not change the state but that the applicant sees in the history."""
 
 CONCURRENT_CHANGE = (

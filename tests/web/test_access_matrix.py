@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from grants.completeness import today
 from grants.db import session
 from grants.demo import review_case
 from grants.models import Application
@@ -30,7 +31,7 @@ def to(path: str) -> str:
 
 ROLES = ("anonymous", "applicant", "reviewer", "officer", "decider", "finance", "admin")
 OWN, STAFF, PUBLIC = to("/mina-ansokningar/"), to("/handlaggning/"), to("/")
-REVIEWS = to("/granskning/")
+REVIEWS, FINANCE = to("/granskning/"), to("/ekonomi/")
 
 # fmt: off
 # Columns in the order of ROLES (anonymous, applicant, reviewer, officer, decider, finance, admin).
@@ -38,7 +39,7 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     # page                                  anonym  applic  review  officer decider finance admin
     "/":                                   (200,    200,    200,    200,    200,    200,    200),
     "/healthz":                            (200,    200,    200,    200,    200,    200,    200),
-    "/logga-in":                           (200,    OWN,    REVIEWS, STAFF, STAFF,  PUBLIC, PUBLIC),
+    "/logga-in":                           (200,    OWN,    REVIEWS, STAFF, STAFF,  FINANCE, PUBLIC),
     "/handlaggning/":                      (LOGIN,  403,    403,    200,    200,    403,    403),
     "/handlaggning/arenden/{case}":        (LOGIN,  403,    403,    200,    200,    403,    403),
     "/mina-ansokningar/":                  (LOGIN,  200,    403,    403,    403,    403,    403),
@@ -56,7 +57,7 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
     "/handlaggning/arenden/{case}/bilagor/{file}":
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
-    "/registrera":                         (200,    OWN,    REVIEWS, STAFF, STAFF,  PUBLIC, PUBLIC),
+    "/registrera":                         (200,    OWN,    REVIEWS, STAFF, STAFF,  FINANCE, PUBLIC),
     "/personuppgifter":                    (200,    200,    200,    200,    200,    200,    200),
     "/admin/installningar":                (LOGIN,  403,    403,    403,    403,    403,    200),
     "/admin/bedomningsmallar":             (LOGIN,  403,    403,    403,    403,    403,    200),
@@ -81,6 +82,14 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
                                            (LOGIN,  200,    403,    403,    403,    403,    403),
     "/mina-ansokningar/{granted}/beslut/{letter}":
                                            (LOGIN,  200,    403,    403,    403,    403,    403),
+    # Finance: the region's finance staff and admins; the pots' figures are public.
+    "/ekonomi/":                           (LOGIN,  403,    403,    403,    403,    200,    200),
+    "/ekonomi/ar/{year}":                  (LOGIN,  403,    403,    403,    403,    200,    200),
+    "/ekonomi/piloter/{granted}":          (LOGIN,  403,    403,    403,    403,    200,    200),
+    "/ekonomi/export/huvudbok.csv":        (LOGIN,  403,    403,    403,    403,    200,    200),
+    "/ekonomi/export/piloter.xlsx":        (LOGIN,  403,    403,    403,    403,    200,    200),
+    "/api/v1/pots":                        (200,    200,    200,    200,    200,    200,    200),
+    "/api/v1/ledger":                      (401,    403,    403,    403,    403,    200,    200),
 }
 # fmt: on
 
@@ -95,7 +104,7 @@ def test_the_matrix_covers_every_page_the_app_serves(app) -> None:
     """A new page must get a row here (and so an access decision) before it ships."""
     adapter = app.url_map.bind("localhost")
     in_matrix = {adapter.match(url.format(case=1, draft=2, file=3, draft_file=4, review=5,
-                                          granted=6, decision=7, letter=8))[0]
+                                          granted=6, decision=7, letter=8, year=2026))[0]
                  for url in MATRIX}
     served = {
         rule.endpoint for rule in app.url_map.iter_rules()
@@ -135,7 +144,7 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
     target = url.format(case=case.id, draft=draft.id, file=file.id, draft_file=draft_file.id,
                         review=review_id, granted=granted and granted.id,
                         decision=decision and decision.id,
-                        letter=decision and decision.letter.id)
+                        letter=decision and decision.letter.id, year=today().year)
 
     response = client.get(target)
 

@@ -41,7 +41,7 @@ def post_login(client, email: str, password: str, *, next_: str | None = None):
     (("applicant",), "/mina-ansokningar/"),
     (("applicant", "officer"), "/handlaggning/"),
     (("reviewer",), "/granskning/"),
-    (("finance",), "/"),
+    (("finance",), "/ekonomi/"),
     (("admin",), "/"),
 ])
 def test_login_with_the_form_and_its_token_redirects_to_the_roles_home(
