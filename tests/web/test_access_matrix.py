@@ -39,7 +39,7 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     # page                                  anonym  applic  review  officer decider finance admin
     "/":                                   (200,    200,    200,    200,    200,    200,    200),
     "/healthz":                            (200,    200,    200,    200,    200,    200,    200),
-    "/logga-in":                           (200,    OWN,    REVIEWS, STAFF, STAFF,  FINANCE, PUBLIC),
+    "/logga-in":                           (200,    OWN,    REVIEWS, STAFF, STAFF, FINANCE, PUBLIC),
     "/handlaggning/":                      (LOGIN,  403,    403,    200,    200,    403,    403),
     "/handlaggning/arenden/{case}":        (LOGIN,  403,    403,    200,    200,    403,    403),
     "/mina-ansokningar/":                  (LOGIN,  200,    403,    403,    403,    403,    403),
@@ -57,7 +57,7 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
     "/handlaggning/arenden/{case}/bilagor/{file}":
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
-    "/registrera":                         (200,    OWN,    REVIEWS, STAFF, STAFF,  FINANCE, PUBLIC),
+    "/registrera":                         (200,    OWN,    REVIEWS, STAFF, STAFF, FINANCE, PUBLIC),
     "/personuppgifter":                    (200,    200,    200,    200,    200,    200,    200),
     "/admin/installningar":                (LOGIN,  403,    403,    403,    403,    403,    200),
     "/admin/bedomningsmallar":             (LOGIN,  403,    403,    403,    403,    403,    200),
