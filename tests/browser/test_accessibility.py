@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
-from grants.completeness import SECTION_BY_KEY, SECTIONS
+from grants.completeness import SECTION_BY_KEY, SECTIONS, today
 from grants.views.sections import HANDLERS
 from tests.browser.conftest import PANEL, LiveServer, Violation
 
@@ -56,7 +56,7 @@ class Scan:
             submitted=server.submitted_id, assessed=server.assessed_id,
             granted=server.granted_id, decision=server.decision_id, letter=server.letter_id,
             gate_review=server.gate_review_id, open_review=server.open_review_id,
-            handed_in_review=server.handed_in_review_id,
+            handed_in_review=server.handed_in_review_id, year=today().year,
         )
 
 
@@ -163,6 +163,25 @@ def letter_text_without_reason(page: Page) -> int:
     return _submit(page, "Spara som ny version")
 
 
+def payment_over_the_grant(page: Page) -> int:
+    page.get_by_label("Belopp (kr)").first.fill("9 999 999")
+    page.get_by_label("Utbetalningsdag").fill(today().isoformat())
+    page.get_by_label("Mot redovisade kostnader").check()
+    page.get_by_label("Underlag (rekvisition, rapport)").fill("Rekvisition 1")
+    return _submit(page, "Registrera utbetalningen")
+
+
+def reservation_below_committed(page: Page) -> int:
+    page.get_by_label("Ny avsättning (kr)").fill("1")
+    page.get_by_label("Varför ändras avsättningen?").fill("Prov")
+    return _submit(page, "Ändra avsättningen")
+
+
+def reservation_in_letters(page: Page) -> int:
+    page.get_by_label("Ny avsättning (kr)").fill("mycket")
+    return _submit(page, "Ändra avsättningen")
+
+
 APPLICATION_HEADINGS = tuple(section.title for section in SECTIONS)
 """The whole application (templates/applications/_content.html) has a heading per section."""
 
@@ -259,6 +278,14 @@ SCANS = [
     Scan("admin", "letter-texts", "/admin/beslutstexter"),
     Scan("admin", "letter-texts-refused", "/admin/beslutstexter",
          refuse=letter_text_without_reason),
+    Scan("finance", "dashboard", "/ekonomi/"),
+    Scan("finance", "year", "/ekonomi/ar/{year}"),
+    Scan("finance", "year-refused", "/ekonomi/ar/{year}", refuse=reservation_below_committed),
+    Scan("finance", "year-format-error", "/ekonomi/ar/{year}", refuse=reservation_in_letters),
+    Scan("finance", "pilot", "/ekonomi/piloter/{granted}"),
+    Scan("finance", "pilot-payment-refused", "/ekonomi/piloter/{granted}",
+         refuse=payment_over_the_grant),
+    Scan("admin", "finance-dashboard", "/ekonomi/"),
     *(
         scan
         for role in ("reviewer", "finance", "admin")
