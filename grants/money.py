@@ -41,6 +41,20 @@ def parse_kronor(text: str) -> int:
     return value
 
 
+def share_permille(part: int, whole: int) -> int:
+    """``part`` as tenths of a percent of ``whole``, rounded half up in integers (500 = 50,0 %);
+    0 when ``whole`` is 0."""
+    if whole <= 0:
+        return 0
+    return (2000 * part + whole) // (2 * whole)
+
+
+def format_permille(permille: int) -> str:
+    """``500`` → ``"50,0 %"`` (decimal comma, no-break space)."""
+    whole, tenth = divmod(permille, 10)
+    return f"{whole},{tenth}{NBSP}%"
+
+
 def format_kronor(amount: int) -> str:
     """``186182`` → ``"186 182 kr"`` with no-break spaces, the Swedish way."""
     if isinstance(amount, bool) or not isinstance(amount, int):

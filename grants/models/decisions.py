@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from grants.db import Base, UTCDateTime, append_only, sql_in, utcnow
+from grants.money import format_permille
 
 if TYPE_CHECKING:
     from grants.models.applications import Application
@@ -136,8 +137,7 @@ class Decision(Base):
     def support_share(self) -> str:
         if self.support_share_permille is None:
             return ""
-        whole, tenth = divmod(self.support_share_permille, 10)
-        return f"{whole},{tenth}\u00a0%"
+        return format_permille(self.support_share_permille)
 
 
 class DecisionAmount(Base):

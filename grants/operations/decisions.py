@@ -36,12 +36,12 @@ from grants.models import (
     ReportKind,
     User,
 )
-from grants.money import format_kronor
+from grants.money import format_kronor, share_permille
 from grants.operations.assessment import review_problems
 from grants.operations.common import clean_text, fire_transition, lock_application, log_case_event
 from grants.operations.errors import InvalidInput, NotPermitted
 from grants.operations.finance import FinanceRefused, commit_from_pot, pot_refusal
-from workflows import Role, State
+from workflows import Role
 
 TEXT_LIMIT = 10_000
 AUTHORITY = {
@@ -223,7 +223,8 @@ def commit_money(application: Application, decision: Decision, *, actor: User) -
                         decision_id=decision.id)
 
 
-def _letter_text(key: LetterTextKey) -> LetterText | None:
+def newest_letter_text(key: LetterTextKey) -> LetterText | None:
+    """The version of a standard letter text that decisions use now."""
     return session.scalars(
         sa.select(LetterText).where(LetterText.key == key.value)
         .order_by(LetterText.version.desc()).limit(1)
@@ -262,14 +263,14 @@ def _new_decision(application: Application, outcome: Outcome, *, actor: User,
     granted = outcome == Outcome.GRANT
     total = sum(terms.amounts.values()) if granted else 0
     costs = application.cost_total
-    conditions = _letter_text(LetterTextKey.CONDITIONS) if granted else None
+    conditions = newest_letter_text(LetterTextKey.CONDITIONS) if granted else None
     decision = Decision(
         application_id=application.id, outcome=outcome.value, decided_by_id=actor.id,
         presented_by_id=presented_by, decision_date=terms.decision_date,
         minutes_posted=terms.minutes_posted, appeal_deadline=appeal_deadline(terms.minutes_posted),
         project_start=terms.project_start if granted else None,
         project_end=terms.project_end if granted else None,
-        support_share_permille=(round(total * 1000 / costs) if costs else 0) if granted else None,
+        support_share_permille=share_permille(total, costs) if granted else None,
         reasons=clean_text(terms.reasons, TEXT_LIMIT, "Skälen för beslutet"),
         conditions=conditions.paragraphs if conditions else [],
         extra_conditions=clean_text(terms.extra_conditions, TEXT_LIMIT, "De särskilda villkoren")
@@ -364,8 +365,9 @@ def letter_snapshot(decision: Decision) -> dict[str, Any]:
 
     application = decision.application
     granted = decision.outcome == Outcome.GRANT
-    appeal = _letter_text(LetterTextKey.APPEAL_GRANT if granted else LetterTextKey.APPEAL_REJECT)
-    provisions = _letter_text(LetterTextKey.PROVISIONS)
+    appeal = newest_letter_text(
+        LetterTextKey.APPEAL_GRANT if granted else LetterTextKey.APPEAL_REJECT)
+    provisions = newest_letter_text(LetterTextKey.PROVISIONS)
     appeal_text = (appeal.text if appeal else "").replace(
         "{sista_dag}", swedish_date(decision.appeal_deadline.isoformat())
     ).replace("{anslagsdag}", swedish_date(decision.minutes_posted.isoformat()))
@@ -492,5 +494,3 @@ def letter_intact(letter: Letter) -> bool:
     """Whether the stored PDF still matches the sha256 recorded when it was issued."""
     return hashlib.sha256(letter.pdf).hexdigest() == letter.sha256
 
-
-DECIDED_STATES = (State.GRANTED.value, State.REJECTED.value)

@@ -99,7 +99,7 @@ def render_case(
             sections=SECTION_BY_KEY,
             audience=audience,
             events=visible_events(application.events, audience),
-            letters=_issued_letters(application) if audience == "applicant" else [],
+            letters=issued_letters(application) if audience == "applicant" else [],
             **(context or {}),
         ),
         status,
@@ -110,7 +110,7 @@ RenderCase = Callable[..., Any]
 """A view's way to show its case page: ``render(application, status=, refused=, forms=)``."""
 
 
-def _issued_letters(application: Application) -> list[Letter]:
+def issued_letters(application: Application) -> list[Letter]:
     """The case's decision letters, oldest first (their stored bytes are not loaded)."""
     return list(session.scalars(
         sa.select(Letter).where(Letter.application_id == application.id).order_by(Letter.id)

@@ -44,12 +44,11 @@ from grants.models import (
     Application,
     Decision,
     Letter,
-    LetterText,
     LetterTextKey,
     Outcome,
     Pot,
 )
-from grants.money import format_kronor
+from grants.money import format_kronor, format_permille, share_permille
 from grants.operations.decisions import (
     DecisionTerms,
     PotExhausted,
@@ -57,13 +56,14 @@ from grants.operations.decisions import (
     grant_application,
     held_decisions,
     letter_intact,
+    newest_letter_text,
     proposed_terms,
     reject_application,
     release_letters,
 )
 from grants.operations.errors import InvalidInput, NotPermitted
 from grants.summary import assessment_summary
-from grants.views.cases import CONCURRENT_CHANGE, deliver_mail
+from grants.views.cases import CONCURRENT_CHANGE, deliver_mail, issued_letters
 from workflows import State, TransitionRefused, transition_for
 
 bp = Blueprint("decisions", __name__, url_prefix="/beslut")
@@ -114,12 +114,9 @@ def _place_reasons(form: Any, reasons: Iterable[str]) -> None:
 
 
 def support_share(total: int, costs: int) -> str:
-    """The grant as a share of the project's total costs, ``"50,0 %"`` (as the decision
-    records it: rounded to a tenth of a percent)."""
-    if not costs:
-        return "–"
-    whole, tenth = divmod(round(total * 1000 / costs), 10)
-    return f"{whole},{tenth}\u00a0%"
+    """The grant as a share of the project's total costs, ``"50,0 %"``, as the decision will
+    record it."""
+    return format_permille(share_permille(total, costs)) if costs else "–"
 
 
 def _load_case(application_id: int) -> Application:
@@ -129,26 +126,13 @@ def _load_case(application_id: int) -> Application:
     return application
 
 
-def _newest_text(key: LetterTextKey) -> LetterText | None:
-    return session.scalars(
-        sa.select(LetterText).where(LetterText.key == key.value)
-        .order_by(LetterText.version.desc()).limit(1)
-    ).first()
-
-
-def _case_letters(application: Application) -> list[Letter]:
-    return list(session.scalars(
-        sa.select(Letter).where(Letter.application_id == application.id).order_by(Letter.id)
-    ))
-
-
 def _unavailable(application: Application, *, title: str, message: str,
                  decision: Decision | None = None) -> Any:
     """A 409 page saying why the decision (or correction) cannot be made now, with the way
     forward."""
     return render_template(
         "decisions/unavailable.html", application=application, title=title, message=message,
-        decision=decision or application.current_decision, letters=_case_letters(application),
+        decision=decision or application.current_decision, letters=issued_letters(application),
     ), 409
 
 
@@ -193,7 +177,7 @@ def _terms(form: DecisionForm) -> DecisionTerms:
 def _decide_page(application: Application, form: DecisionForm, status: int = 200) -> Any:
     years = list(form.years)
     pots = {p.year: p for p in session.scalars(sa.select(Pot).where(Pot.year.in_(years)))}
-    conditions = _newest_text(LetterTextKey.CONDITIONS)
+    conditions = newest_letter_text(LetterTextKey.CONDITIONS)
     granted = sum(form.amounts().values())
     return render_template(
         "decisions/decide.html", application=application, form=form, years=years,
@@ -340,11 +324,11 @@ def _correction_data(decision: Decision) -> dict[str, Any]:
 
 
 def _correct_page(decision: Decision, form: DecisionCorrectionForm, status: int = 200) -> Any:
-    conditions = _newest_text(LetterTextKey.CONDITIONS)
+    conditions = newest_letter_text(LetterTextKey.CONDITIONS)
     return render_template(
         "decisions/correct.html", decision=decision, application=decision.application,
         form=form, conditions=conditions.paragraphs if conditions else [],
-        letters=_case_letters(decision.application),
+        letters=issued_letters(decision.application),
     ), status
 
 

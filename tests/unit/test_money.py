@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from grants.money import MAX_KRONOR, InvalidAmount, format_kronor, parse_kronor
+from grants.money import (
+    MAX_KRONOR,
+    InvalidAmount,
+    format_kronor,
+    format_permille,
+    parse_kronor,
+    share_permille,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +56,18 @@ def test_format_and_parse_round_trip(amount: int) -> None:
 def test_format_kronor_refuses_anything_but_int(amount: object) -> None:
     with pytest.raises(TypeError):
         format_kronor(amount)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("part", "whole", "permille", "text"), [
+    (100_000, 200_000, 500, "50,0\u00a0%"),
+    (1, 3, 333, "33,3\u00a0%"),
+    (2, 3, 667, "66,7\u00a0%"),
+    (1, 2000, 1, "0,1\u00a0%"),       # 0,05 % rounds half up
+    (1, 2001, 0, "0,0\u00a0%"),
+    (5, 0, 0, "0,0\u00a0%"),
+])
+def test_a_share_is_tenths_of_a_percent_rounded_half_up_in_integers(
+    part: int, whole: int, permille: int, text: str
+) -> None:
+    assert share_permille(part, whole) == permille
+    assert format_permille(permille) == text
