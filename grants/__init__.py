@@ -29,13 +29,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from grants import auth, cli, observability, security, templating
     from grants.views import (
         admin,
+        amendments,
         api,
         applicant,
         decisions,
         errors,
         finance,
         finance_exports,
+        followup,
         officer,
+        pilot_reports,
         public,
         review,
     )
@@ -55,5 +58,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(finance.bp)
     app.register_blueprint(finance_exports.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(pilot_reports.bp)
+    app.register_blueprint(followup.bp)
+    app.register_blueprint(amendments.bp)
     cli.init_app(app)
     return app

@@ -11,14 +11,25 @@ import sqlalchemy as sa
 
 from grants.completeness import CHECKLIST_SECTIONS, fund_settings, pot_years, today
 from grants.db import session
-from grants.models import Application, CriterionKind, FundSettings, Outcome, Pot, User
+from grants.models import (
+    Application,
+    CriterionKind,
+    FundSettings,
+    Outcome,
+    Pot,
+    Report,
+    ReportKind,
+    User,
+)
 from grants.operations import applications as ops
 from grants.operations import assessment as assessment_ops
 from grants.operations import content
 from grants.operations import decisions as decision_ops
 from grants.operations import finance as finance_ops
+from grants.operations import reports as report_ops
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
+from workflows import State
 
 DEMO_PASSWORD = "pilotfonden-demo"
 
@@ -77,9 +88,10 @@ PAYMENTS: dict[str, list[tuple[str, int, str]]] = {
     "Studiecirkel för nyanlända föräldrar": [("advance", 40, "Rekvisition 1 (förskott)"),
                                              ("costs", 30, "Delrapport 1")],
     "Mattecoacher i mellanstadiet": [("costs", 100, "Slutrapport")],
-    "Sommarjobb i naturvård": [("costs", 100, "Slutrapport")],
+    "Sommarjobb i naturvård": [("costs", 70, "Slutrapport")],
 }
-"""Payments the demo's finance user has booked: kind, percent of the grant, what it rests on."""
+"""Payments the demo's finance user has booked while the pilot ran: kind, percent of the grant,
+what it rests on. Sommarjobb spent 70 %: closing it gives 30 % back to its year."""
 
 REQUESTED = {"Föräldracaféer i Kumla": 60_000, "Trygga vägen hem": 45_000}
 """Kronor asked for (default 30 000): the pilots granted in the demo leave room in this year's pot
@@ -208,8 +220,64 @@ def take_step(application: Application, trigger: str, *, applicant: User,
         operation = (decision_ops.grant_application if trigger == "grant"
                      else decision_ops.reject_application)
         operation(application, actor=actor, terms=terms)
+    elif trigger in ("follow_up", "scale"):
+        # The pilot owner reports and the officer approves: that moves the case.
+        kind = ReportKind.FOLLOW_UP if trigger == "follow_up" else ReportKind.SCALE_UP
+        report = write_report(application, kind, applicant)
+        report_ops.submit_report(report, actor=applicant)
+        report_ops.approve_report(report, actor=actor, note=reason)
+    elif trigger == "close":
+        if application.state == State.GRANTED:  # no follow-up: the final accounts close it
+            report = write_report(application, ReportKind.FINAL_FINANCIAL, applicant)
+            report_ops.submit_report(report, actor=applicant)
+            report_ops.approve_report(report, actor=actor)
+        report_ops.close_pilot(application, actor=actor,
+                               reason=reason or "Piloten är genomförd och slutredovisad.")
     else:
         ops.TRIGGER_OPERATIONS[trigger](application, actor=actor, reason=reason)
+
+
+def write_report(application: Application, kind: str, actor: User, *,
+                 payment_requested: int | None = None) -> Report:
+    """Start and fill a complete report of ``kind`` as a pilot owner would: outcomes for every
+    indicator, participants by age band and sex, the budget's costs as spent, learnings."""
+    report = report_ops.start_report(application, actor=actor, kind=kind)
+    decision = application.current_decision
+    assert decision is not None and decision.project_start is not None
+    start = decision.project_start
+    end = max(start, min(today(), decision.project_end or start))
+    report_ops.save_report(report, actor=actor, content=report_ops.ReportContent(
+        period_start=start, period_end=end,
+        activities_done="Träffar två kvällar i veckan enligt planen, med en referensgrupp av "
+                        "unga som planerade innehållet.",
+        activities_deviations="Två träffar ställdes in under höstlovet.",
+        indicator_outcomes=[{"indicator_id": i.id, "outcome": "42", "outcome_girls": "22",
+                             "outcome_boys": "20", "comment": ""}
+                            for i in application.indicators],
+        participants=[{"age_band": "13-15", "girls": 14, "boys": 11, "other": 1},
+                      {"age_band": "16-19", "girls": 9, "boys": 8, "other": 0}],
+        costs=[{"year": line.year, "cost_type": line.cost_type,
+                "description": line.description, "amount": line.amount}
+               for line in application.budget_lines],
+        co_financing=[{"year": line.year, "kind": line.kind, "funder": line.funder,
+                       "amount": line.amount} for line in application.co_financing],
+        stated_cost_total=application.cost_total,
+        learned_worked="Att unga själva planerade innehållet gjorde att fler kom tillbaka.",
+        learned_not_worked="Sena kvällar passade inte de yngsta; de kom sällan efter kl. 20.",
+        learned_for_others="Börja med en referensgrupp av unga och boka lokal nära skolan.",
+        learnings_public=True,
+        gender_equality_outcome="Hälften av deltagarna var flickor, som vi lovade i ansökan.",
+        sustainability_outcome="Aktiviteterna hölls på svenska och arabiska; inga resor behövdes.",
+        receiving_organisation=application.organisation.name,
+        receiving_unit="Fritidsförvaltningen",
+        financing_after="Ordinarie budget för fritidsverksamheten från nästa år.",
+        ordinary_from=(decision.project_end or start) + timedelta(days=1),
+        changes_in_operations="Kvällsöppet med unga som medarrangörer blir en del av "
+                              "fritidsgårdens ordinarie utbud.",
+        support_needed="Stöd i att utvärdera efter ett år.",
+        payment_requested=payment_requested,
+    ))
+    return report
 
 
 def _open_demo_fund() -> None:
@@ -272,12 +340,12 @@ def seed_demo() -> bool:
         for trigger, reason in steps:
             take_step(application, trigger, applicant=applicant, staff=staff,
                       reviewers=reviewers, reason=reason)
-        if title in PAYMENTS:
-            for kind, share, reference in PAYMENTS[title]:
-                amount = application.current_decision.total * share // 100
-                finance_ops.record_payment(
-                    application, actor=users["erik@regionorebrolan.example"],
-                    payment=finance_ops.PaymentInput(amount=amount, payment_date=today(),
-                                                     kind=kind, reference=reference))
+            if trigger == "grant":  # paid while the pilot ran, before it reports or closes
+                for kind, share, reference in PAYMENTS.get(title, []):
+                    amount = application.current_decision.total * share // 100
+                    finance_ops.record_payment(
+                        application, actor=users["erik@regionorebrolan.example"],
+                        payment=finance_ops.PaymentInput(amount=amount, payment_date=today(),
+                                                         kind=kind, reference=reference))
     session.flush()
     return True

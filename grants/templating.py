@@ -40,6 +40,16 @@ CASE_EVENTS: dict[str, str] = {
     "record_payment": "En utbetalning registrerades",
     "release_money": "Pengar återfördes till budgetåret",
     "claim_repayment": "Ett återkrav registrerades",
+    "start_report": "{report} påbörjades",
+    "submit_report": "{report} lämnades in",
+    "approve_report": "{report} godkändes",
+    "return_report": "{report} återsändes för komplettering",
+    "change_report_due": "Sista dag för {report} flyttades från {before} till {after}",
+    "request_change": "En ändringsansökan lämnades in",
+    "withdraw_change": "Ändringsansökan återkallades",
+    "decide_change": "Ändringsansökan avgjordes genom ändringsbeslut",
+    "pay_payment_request": "Rekvisitionen betalades ut",
+    "refuse_payment_request": "Rekvisitionen avslogs",
 }
 """What the audit events that do not change the state say in the case history."""
 

@@ -5,23 +5,31 @@ pages' button lists and the diagram are all derived from it.
 """
 
 from workflows.engine import (
+    APPLICATION,
+    REPORT,
     Subject,
     TransitionRefused,
+    Workflow,
     allowed_triggers,
     check,
     fire,
     mermaid_diagram,
 )
+from workflows.reports import ReportState
 from workflows.states import State
 from workflows.table import TRANSITIONS, Role, Transition, transition_for
 
 __all__ = [
+    "APPLICATION",
+    "REPORT",
+    "ReportState",
     "Role",
     "State",
     "Subject",
     "TRANSITIONS",
     "Transition",
     "TransitionRefused",
+    "Workflow",
     "allowed_triggers",
     "check",
     "fire",

@@ -40,8 +40,9 @@ ROLE_LABELS: dict[Role, str] = {
 @dataclass(frozen=True)
 class Transition:
     trigger: str
-    sources: tuple[State, ...]
-    dest: State
+    sources: tuple[StrEnum, ...]
+    """States of the workflow the row belongs to (:class:`State` for the case)."""
+    dest: StrEnum
     roles: frozenset[Role]
     label: str
     """The button text, an imperative in Swedish ("Skicka in")."""
@@ -123,6 +124,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         roles=_OFFICER,
         label="Avsluta ärendet", done="Ärendet avslutades",
         reason_label="Skäl för avslut", reason_required=True,
+        guards=(no_reasons_in("closing_blockers"),),
+    ),
+    Transition(
+        trigger="cancel", sources=(State.GRANTED, State.FOLLOWED_UP), dest=State.CLOSED,
+        roles=_DECIDER,
+        label="Återkalla stödet", done="Stödet återkallades genom beslut",
+        reason_label="Skäl för att stödet återkallas", reason_required=True,
+        guards=(no_reasons_in("decision_blockers"),),
     ),
 )
 

@@ -33,6 +33,7 @@ from grants.models.decisions import (
     Assessment,
     Decision,
     DecisionAmount,
+    DecisionKind,
     LedgerEntry,
     LedgerKind,
     Letter,
@@ -47,6 +48,17 @@ from grants.models.decisions import (
 from grants.models.organisations import Municipality, Organisation, OrganisationKind
 from grants.models.outbox import OutboxMessage
 from grants.models.pots import Pot
+from grants.models.reports import (
+    ChangeRequest,
+    ChangeRequestState,
+    PaymentRequest,
+    PaymentRequestState,
+    Report,
+    ReportCoFinancing,
+    ReportCost,
+    ReportIndicatorOutcome,
+    ReportParticipants,
+)
 from grants.models.security import LoginAttempt
 from grants.models.settings import FundSettings, FundSettingsChange
 from grants.models.users import User, UserRole
@@ -55,8 +67,18 @@ __all__ = [
     "JAV_GROUNDS",
     "Assessment",
     "CriterionKind",
+    "ChangeRequest",
+    "ChangeRequestState",
     "Decision",
     "DecisionAmount",
+    "DecisionKind",
+    "PaymentRequest",
+    "PaymentRequestState",
+    "Report",
+    "ReportCoFinancing",
+    "ReportCost",
+    "ReportIndicatorOutcome",
+    "ReportParticipants",
     "HorizontalRating",
     "JavStatus",
     "LedgerEntry",

@@ -128,7 +128,7 @@ class Application(Base):
     checklist_answers: Mapped[list[ChecklistAnswer]] = relationship(cascade="all, delete-orphan")
     attachments: Mapped[list[Attachment]] = relationship(
         primaryjoin="and_(Attachment.application_id == Application.id,"
-        " Attachment.removed_at.is_(None))",
+        " Attachment.report_id.is_(None), Attachment.removed_at.is_(None))",
         order_by=Attachment.id,
         viewonly=True,
     )
@@ -173,8 +173,14 @@ class Application(Base):
 
     @property
     def current_decision(self) -> Decision | None:
-        """The decision in force: the newest one (a correction replaces the one before)."""
-        return self.decisions[-1] if self.decisions else None
+        """The decision whose terms are in force: the newest one that sets terms (a correction
+        or an approved amendment replaces the one before; a refused amendment and a
+        cancellation leave the terms as they were)."""
+        return next((d for d in reversed(self.decisions) if d.sets_terms), None)
+
+    @property
+    def cancellation(self) -> Decision | None:
+        return next((d for d in self.decisions if d.kind == "cancellation"), None)
 
     @property
     def display_reference(self) -> str:

@@ -20,6 +20,7 @@ from grants.money import format_permille
 
 if TYPE_CHECKING:
     from grants.models.applications import Application
+    from grants.models.reports import ChangeRequest
     from grants.models.users import User
 
 
@@ -60,13 +61,40 @@ class Assessment(Base):
 
 class ReportKind(StrEnum):
     STAGE = "stage"
+    """Formative, during the pilot: how it goes, costs so far (may carry a payment request)."""
     FOLLOW_UP = "follow_up"
+    """At the end: results against targets, participants, costs, what was learned."""
     SCALE_UP = "scale_up"
+    """Who takes the work into ordinary operations, financed how, from when."""
+    FINAL_FINANCIAL = "final_financial"
+    """The final accounting of costs and co-financing (may carry the last payment request)."""
 
     @property
     def label(self) -> str:
-        return {ReportKind.STAGE: "Delrapport", ReportKind.FOLLOW_UP: "Uppföljningsrapport",
-                ReportKind.SCALE_UP: "Rapport om införande i ordinarie verksamhet"}[self]
+        return REPORT_KIND_LABELS[self]
+
+
+REPORT_KIND_LABELS = {
+    ReportKind.STAGE: "Delrapport",
+    ReportKind.FOLLOW_UP: "Uppföljningsrapport",
+    ReportKind.SCALE_UP: "Rapport om införande i ordinarie verksamhet",
+    ReportKind.FINAL_FINANCIAL: "Ekonomisk slutrapport",
+}
+
+
+class DecisionKind(StrEnum):
+    DECISION = "decision"
+    """The decision on the application (and its corrections)."""
+    AMENDMENT = "amendment"
+    """Ändringsbeslut on a granted pilot's request: period, report dates, money between years.
+    Outcome ``grant`` approves the change, ``reject`` refuses it."""
+    CANCELLATION = "cancellation"
+    """The grant is withdrawn (återkallat): unpaid money released, perhaps a repayment claim."""
+
+    @property
+    def label(self) -> str:
+        return {DecisionKind.DECISION: "Beslut", DecisionKind.AMENDMENT: "Ändringsbeslut",
+                DecisionKind.CANCELLATION: "Beslut om återkallelse"}[self]
 
 
 class Decision(Base):
@@ -83,6 +111,11 @@ class Decision(Base):
             name="grant_has_terms",
         ),
         sa.CheckConstraint("length(reasons) > 0 OR outcome = 'grant'", name="reject_has_reasons"),
+        sa.CheckConstraint(f"kind IN ({sql_in(DecisionKind)})", name="kind"),
+        sa.CheckConstraint("kind = 'cancellation' OR claimed_back = 0",
+                           name="claims_only_on_cancel"),
+        sa.CheckConstraint("kind <> 'cancellation' OR outcome = 'reject'",
+                           name="cancellation_withdraws"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,6 +144,10 @@ class Decision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     hold_letter: Mapped[bool] = mapped_column(default=False)
     """Decided in a meeting whose letters are released together (batch release)."""
+    kind: Mapped[str] = mapped_column(sa.String(20), default=DecisionKind.DECISION.value,
+                                      server_default=DecisionKind.DECISION.value)
+    claimed_back: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    """A cancellation's repayment claim (återkrav), in kronor."""
 
     application: Mapped[Application] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id], lazy="joined")
@@ -124,10 +161,28 @@ class Decision(Base):
     )
     letter: Mapped[Letter | None] = relationship(back_populates="decision", uselist=False)
     supersedes: Mapped[Decision | None] = relationship(remote_side=[id])
+    change_request: Mapped[ChangeRequest | None] = relationship(viewonly=True, uselist=False)
+    """The request an amendment decision answers."""
 
     @property
     def outcome_label(self) -> str:
+        if self.kind == DecisionKind.AMENDMENT:
+            return "Ändringen beviljas" if self.outcome == Outcome.GRANT else "Ändringen avslås"
+        if self.kind == DecisionKind.CANCELLATION:
+            return "Stödet återkallas"
         return Outcome(self.outcome).label
+
+    @property
+    def kind_label(self) -> str:
+        return DecisionKind(self.kind).label
+
+    @property
+    def sets_terms(self) -> bool:
+        """Whether this decision's terms (money, period, reports) are the ones in force from it
+        on: not a refused amendment, not a cancellation."""
+        if self.kind == DecisionKind.CANCELLATION:
+            return False
+        return not (self.kind == DecisionKind.AMENDMENT and self.outcome == Outcome.REJECT)
 
     @property
     def total(self) -> int:
@@ -152,21 +207,32 @@ class DecisionAmount(Base):
 
 
 class ReportDue(Base):
-    """A report the grant's conditions ask for, and when (follow-up issue builds the reports)."""
+    """A report the grant's conditions ask for, and when.
+
+    ``(kind, number)`` names the report across decisions: an amendment copies the dues with new
+    dates, and the report written for "stage report 2" answers whichever decision is in force.
+    The officer may move a date (logged); reminders follow the date in force.
+    """
 
     __tablename__ = "report_due"
-    __table_args__ = (sa.CheckConstraint(f"kind IN ({sql_in(ReportKind)})", name="kind"),)
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN ({sql_in(ReportKind)})", name="kind"),
+        sa.CheckConstraint("number >= 1", name="number_positive"),
+        sa.UniqueConstraint("decision_id", "kind", "number", name="one_due_per_report"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[int] = mapped_column(
         sa.ForeignKey("decision.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(sa.String(20))
+    number: Mapped[int] = mapped_column(default=1, server_default="1")
     due_date: Mapped[date] = mapped_column(sa.Date)
 
     @property
     def label(self) -> str:
-        return ReportKind(self.kind).label
+        label = ReportKind(self.kind).label
+        return f"{label} {self.number}" if self.kind == ReportKind.STAGE else label
 
 
 class Letter(Base):

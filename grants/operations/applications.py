@@ -174,15 +174,36 @@ def withdraw_application(application: Application, *, actor: User, reason: str) 
 
 
 def record_follow_up(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    return fire_transition(application, "follow_up", actor=actor, reason=reason)
+    """``follow_up`` happens when the officer approves the follow-up report
+    (:func:`grants.operations.reports.approve_report`); fired alone it is refused until then."""
+    from grants.operations.reports import missing_follow_up
+
+    return fire_transition(application, "follow_up", actor=actor, reason=reason,
+                           facts=lambda: {"missing_follow_up": missing_follow_up(application)})
 
 
 def scale_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    return fire_transition(application, "scale", actor=actor, reason=reason)
+    """``scale`` happens when the officer approves the scale-up report; fired alone it is
+    refused until then."""
+    from grants.operations.reports import missing_scale_up
+
+    return fire_transition(application, "scale", actor=actor, reason=reason,
+                           facts=lambda: {"missing_scale_up": missing_scale_up(application)})
 
 
 def close_application(application: Application, *, actor: User, reason: str) -> AuditEvent:
-    return fire_transition(application, "close", actor=actor, reason=reason)
+    """Close the pilot, releasing its unspent money (``reports.close_pilot``)."""
+    from grants.operations.reports import close_pilot
+
+    return close_pilot(application, actor=actor, reason=reason)
+
+
+def cancel_application(application: Application, *, actor: User, reason: str) -> AuditEvent:
+    """A cancellation needs a decision's terms (:func:`grants.operations.amendments.cancel_grant`);
+    fired with a reason alone it is refused with that reason."""
+    return fire_transition(application, "cancel", actor=actor, reason=reason, facts=lambda: {
+        "decision_blockers": ["Återkallelse beslutas på beslutssidan för återkallelse, med "
+                              "beslutsdatum och jävsbekräftelse."]})
 
 
 TRIGGER_OPERATIONS: dict[str, Callable[..., AuditEvent]] = {
@@ -196,5 +217,6 @@ TRIGGER_OPERATIONS: dict[str, Callable[..., AuditEvent]] = {
     "follow_up": record_follow_up,
     "scale": scale_application,
     "close": close_application,
+    "cancel": cancel_application,
 }
 """The operation for each trigger in the workflow table (a test keeps the two in step)."""

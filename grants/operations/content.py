@@ -262,7 +262,8 @@ def add_attachment(
     ensure_editable(application, actor)
     count = session.scalar(
         sa.select(sa.func.count()).select_from(Attachment)
-        .where(Attachment.application_id == application.id, Attachment.removed_at.is_(None))
+        .where(Attachment.application_id == application.id, Attachment.report_id.is_(None),
+               Attachment.removed_at.is_(None))
     ) or 0
     if count >= MAX_ATTACHMENTS:
         raise InvalidInput(

@@ -26,6 +26,7 @@ from grants.models import (
     AuditEvent,
     Decision,
     DecisionAmount,
+    DecisionKind,
     JavStatus,
     Letter,
     LetterText,
@@ -239,7 +240,7 @@ def _decide(application: Application, outcome: Outcome, *, actor: User, reason: 
 
     def changes() -> dict[str, Any]:
         assert terms is not None  # the guard refused a missing form
-        decision = _new_decision(application, outcome, actor=actor, terms=terms)
+        decision = new_decision(application, outcome, actor=actor, terms=terms)
         if outcome == Outcome.GRANT:
             commit_money(application, decision, actor=actor)
         data: dict[str, Any] = {"decision_id": decision.id,
@@ -255,16 +256,22 @@ def _decide(application: Application, outcome: Outcome, *, actor: User, reason: 
                            facts=facts, changes=changes)
 
 
-def _new_decision(application: Application, outcome: Outcome, *, actor: User,
-                  terms: DecisionTerms, supersedes: Decision | None = None,
-                  correction_note: str = "") -> Decision:
+def new_decision(application: Application, outcome: Outcome, *, actor: User,
+                 terms: DecisionTerms, supersedes: Decision | None = None,
+                 correction_note: str = "", kind: DecisionKind = DecisionKind.DECISION,
+                 conditions: list[str] | None = None) -> Decision:
+    """Write a decision (and its amounts and report dues) from ``terms``. ``conditions``
+    overrides the standard conditions in force (an amendment keeps the grant's)."""
     assessment = application.assessment
     presented_by = assessment.presented_by_id if assessment else actor.id
     granted = outcome == Outcome.GRANT
     total = sum(terms.amounts.values()) if granted else 0
     costs = application.cost_total
-    conditions = newest_letter_text(LetterTextKey.CONDITIONS) if granted else None
+    if conditions is None and granted:
+        standard = newest_letter_text(LetterTextKey.CONDITIONS)
+        conditions = standard.paragraphs if standard else []
     decision = Decision(
+        kind=kind.value,
         application_id=application.id, outcome=outcome.value, decided_by_id=actor.id,
         presented_by_id=presented_by, decision_date=terms.decision_date,
         minutes_posted=terms.minutes_posted, appeal_deadline=appeal_deadline(terms.minutes_posted),
@@ -272,7 +279,7 @@ def _new_decision(application: Application, outcome: Outcome, *, actor: User,
         project_end=terms.project_end if granted else None,
         support_share_permille=share_permille(total, costs) if granted else None,
         reasons=clean_text(terms.reasons, TEXT_LIMIT, "Skälen för beslutet"),
-        conditions=conditions.paragraphs if conditions else [],
+        conditions=conditions or [],
         extra_conditions=clean_text(terms.extra_conditions, TEXT_LIMIT, "De särskilda villkoren")
         if granted else "",
         decider_jav_confirmed=terms.jav_confirmed, hold_letter=terms.hold_letter,
@@ -281,7 +288,12 @@ def _new_decision(application: Application, outcome: Outcome, *, actor: User,
     if granted:
         decision.amounts = [DecisionAmount(year=y, amount=a)
                             for y, a in sorted(terms.amounts.items()) if a]
-        decision.report_dues = [ReportDue(kind=k, due_date=d) for k, d in terms.report_dues]
+        numbers: dict[str, int] = {}
+        dues = []
+        for due_kind, due_date in terms.report_dues:
+            numbers[due_kind] = numbers.get(due_kind, 0) + 1
+            dues.append(ReportDue(kind=due_kind, number=numbers[due_kind], due_date=due_date))
+        decision.report_dues = dues
     session.add(decision)
     session.flush()
     session.refresh(application, ["decisions"])
@@ -344,8 +356,11 @@ def correct_decision(
         project_start=decision.project_start, project_end=decision.project_end,
         extra_conditions=extra_conditions, report_dues=report_dues,
     )
-    corrected = _new_decision(application, Outcome(decision.outcome), actor=actor, terms=terms,
-                              supersedes=decision, correction_note=note)
+    corrected = new_decision(application, Outcome(decision.outcome), actor=actor, terms=terms,
+                             supersedes=decision, correction_note=note,
+                             kind=DecisionKind(decision.kind),
+                             conditions=None if decision.kind == DecisionKind.DECISION
+                             else list(decision.conditions))
     log_case_event(application, "correct_decision", actor=actor, reason=note,
                    data={"decision_id": corrected.id, "supersedes": decision.id})
     issue_letter(corrected, actor=actor)
@@ -372,8 +387,9 @@ def letter_snapshot(decision: Decision) -> dict[str, Any]:
         "{sista_dag}", swedish_date(decision.appeal_deadline.isoformat())
     ).replace("{anslagsdag}", swedish_date(decision.minutes_posted.isoformat()))
     old = decision.supersedes
-    return {
+    snapshot = {
         "template_version": TEMPLATE_VERSION,
+        "kind": decision.kind,
         "text_versions": {t.key: t.version for t in (appeal, provisions) if t},
         "authority": AUTHORITY,
         "outcome": decision.outcome,
@@ -411,13 +427,74 @@ def letter_snapshot(decision: Decision) -> dict[str, Any]:
         "presented_by": {"name": decision.presented_by.name,
                          "title": decision.presented_by.title},
     }
+    if decision.kind == DecisionKind.AMENDMENT:
+        snapshot["amendment"] = amendment_summary(decision)
+    return snapshot
 
 
-def issue_letter(decision: Decision, *, actor: User, log: bool = True) -> Letter:
+def _previous_terms(decision: Decision) -> Decision | None:
+    """The decision whose terms were in force when ``decision`` was made."""
+    earlier = [d for d in decision.application.decisions if d.id < decision.id and d.sets_terms]
+    return earlier[-1] if earlier else None
+
+
+def amendment_summary(decision: Decision) -> dict[str, Any]:
+    """What an amendment decision changes, as plain data: the old and new period, amounts per
+    year and report dates (the letter lists what differs)."""
+    previous = _previous_terms(decision)
+    request = decision.change_request
+    summary: dict[str, Any] = {
+        "requested_on": request.created_at.date().isoformat() if request else None,
+        "request_reason": request.reason if request else "",
+        "changes": [],
+    }
+    if previous is None:
+        return summary
+    changes = summary["changes"]
+    if decision.outcome != Outcome.GRANT:
+        changes += change_descriptions(request) if request else []
+        return summary
+    if decision.project_end != previous.project_end:
+        changes.append(f"Projektperioden förlängs till {_iso(decision.project_end)} "
+                       f"(tidigare {_iso(previous.project_end)}).")
+    before = {a.year: a.amount for a in previous.amounts}
+    after = {a.year: a.amount for a in decision.amounts}
+    for year in sorted(before.keys() | after.keys()):
+        if before.get(year, 0) != after.get(year, 0):
+            changes.append(f"Stöd för {year}: {format_kronor(after.get(year, 0))} "
+                           f"(tidigare {format_kronor(before.get(year, 0))}).")
+    old_dues = {(d.kind, d.number): d.due_date for d in previous.report_dues}
+    for due in decision.report_dues:
+        was = old_dues.get((due.kind, due.number))
+        if was != due.due_date:
+            changes.append(f"{due.label}: senast {due.due_date.isoformat()}"
+                           + (f" (tidigare {was.isoformat()})." if was else "."))
+    return summary
+
+
+def change_descriptions(request: Any) -> list[str]:
+    """What a change request asks for, one sentence per change."""
+    asked = []
+    if request.new_project_end:
+        asked.append(f"Förlängd projektperiod till {request.new_project_end.isoformat()}.")
+    for row in request.new_report_dates:
+        label = ReportKind(row["kind"]).label
+        if row["kind"] == ReportKind.STAGE:
+            label += f" {row['number']}"
+        asked.append(f"{label}: nytt datum {row['due']}.")
+    if request.move_amount:
+        asked.append(f"Flytta {format_kronor(request.move_amount)} från {request.move_from_year} "
+                     f"till {request.move_to_year}.")
+    return asked
+
+
+def issue_letter(decision: Decision, *, actor: User, log: bool = True,
+                 extra: dict[str, Any] | None = None) -> Letter:
     """Render and store the decision's letter (once: immutable) and e-mail the applicant.
 
     ``log`` appends an ``issue_letter`` event; the decision's own event records a letter sent
-    with it. Raises InvalidInput when the case has no Dnr or the letter is already issued.
+    with it. ``extra`` adds to the snapshot what only the operation knows (a cancellation's
+    money). Raises InvalidInput when the case has no Dnr or the letter is already issued.
     """
     from grants.letters import render_letter_html, render_letter_pdf
 
@@ -426,7 +503,7 @@ def issue_letter(decision: Decision, *, actor: User, log: bool = True) -> Letter
         raise InvalidInput("Beslutsbrevet är redan skickat.")
     if not application.dnr:
         raise InvalidInput("Registrera ärendets diarienummer innan beslutsbrevet skickas.")
-    snapshot = letter_snapshot(decision)
+    snapshot = letter_snapshot(decision) | (extra or {})
     pdf = render_letter_pdf(snapshot)
     letter = Letter(
         decision_id=decision.id, application_id=application.id, issued_by_id=actor.id,

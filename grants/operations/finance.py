@@ -290,9 +290,17 @@ def paid_by_year(application: Application) -> dict[int, int]:
 def release_money(application: Application, *, actor: User, year: int, amount: int,
                   reason: str, idempotency_key: str | None = None) -> LedgerEntry:
     """Give committed, unpaid money back to its own year (a reduced grant, a cancelled pilot,
-    unspent money at closure). Raises FinanceRefused when more is released than is committed
-    and unpaid."""
+    unspent money at closure). Raises NotPermitted, or FinanceRefused when more is released
+    than is committed and unpaid."""
     _require_finance_or_officer(actor)
+    return release_committed(application, actor=actor, year=year, amount=amount, reason=reason,
+                             idempotency_key=idempotency_key)
+
+
+def release_committed(application: Application, *, actor: User, year: int, amount: int,
+                      reason: str, idempotency_key: str | None = None) -> LedgerEntry:
+    """:func:`release_money` without the role check, for operations that have their own
+    (a decider's cancellation or amendment decision)."""
     if (done := _existing(idempotency_key)) is not None:
         return done
     amount = _amount(amount)
@@ -441,6 +449,12 @@ def claim_repayment(application: Application, *, actor: User, amount: int, reaso
                     year: int | None = None) -> LedgerEntry:
     """Record a repayment claim (återkrav) of at most what was paid and not yet claimed."""
     _require_finance(actor, "registrera återkrav")
+    return book_claim(application, actor=actor, amount=amount, reason=reason, year=year)
+
+
+def book_claim(application: Application, *, actor: User, amount: int, reason: str,
+               year: int | None = None) -> LedgerEntry:
+    """:func:`claim_repayment` without the role check (a decider's cancellation decision)."""
     amount = _amount(amount)
     reason = _reason(reason, "stödet krävs tillbaka")
     lock_application(application)

@@ -42,11 +42,20 @@ STRUCTURED_TRIGGERS: dict[str, str] = {
               "föredragandens anteckning.",
     "grant": "Använd beslutssidan: där anger du beslutets belopp, villkor och datum.",
     "reject": "Använd beslutssidan: där anger du skälen för avslaget och datum.",
+    "follow_up": "Uppföljningen godkänns på sidan för uppföljningsrapporten (Rapporter).",
+    "scale": "Införandet registreras genom att rapporten om införande godkänns (Rapporter).",
+    "close": "Använd sidan Avsluta piloten: där syns vad som återförs till budgetåren.",
+    "cancel": "Använd beslutssidan för återkallelse: där anges skäl, datum och eventuellt "
+              "återkrav.",
 }
 """Triggers fired from their own pages (with structured input), never from a bare button; the
 refusal given when one is posted to the generic action address anyway."""
 
-APPLICANT_EVENTS = frozenset({"create", "register_dnr", "issue_letter", "record_payment"})
+APPLICANT_EVENTS = frozenset({
+    "create", "register_dnr", "issue_letter", "record_payment", "submit_report",
+    "approve_report", "return_report", "change_report_due", "request_change", "withdraw_change",
+    "decide_change", "pay_payment_request", "refuse_payment_request", "release_money",
+})
 """Events that do not change the state but that the applicant sees in the history."""
 
 CONCURRENT_CHANGE = (

@@ -13,9 +13,14 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def test_diagram_has_every_transition_of_the_table() -> None:
     diagram = mermaid_diagram()
     assert diagram.lstrip("-\n").splitlines()
+    edges: dict[str, set[str]] = {}
+    for line in diagram.splitlines():
+        if " --> " in line and ": " in line:
+            edge, triggers = line.strip().split(": ", 1)
+            edges[edge] = set(triggers.split(" | "))  # two triggers on one edge share a line
     for t in TRANSITIONS:
         for source in t.sources:
-            assert f"{source.value} --> {t.dest.value}: {t.trigger}" in diagram
+            assert t.trigger in edges.get(f"{source.value} --> {t.dest.value}", set())
 
 
 def test_readme_diagram_is_current() -> None:
