@@ -55,7 +55,7 @@ from flask import current_app
 
 from grants.pdf import render_pdf
 
-TEMPLATE_VERSION = "beslutsbrev-2"
+TEMPLATE_VERSION = "beslutsbrev-3"
 """Version of ``templates/letters/decision.html``. Bump it whenever the template's output
 changes; it is printed in the letter's footer and stored with each issued letter."""
 

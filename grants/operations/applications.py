@@ -23,6 +23,7 @@ from grants.models import (
     CaseCounter,
     ChecklistVersion,
     Organisation,
+    ReportKind,
     User,
 )
 from grants.operations.common import clean_text, fire_transition
@@ -174,21 +175,29 @@ def withdraw_application(application: Application, *, actor: User, reason: str) 
 
 
 def record_follow_up(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    """``follow_up`` happens when the officer approves the follow-up report
-    (:func:`grants.operations.reports.approve_report`); fired alone it is refused until then."""
-    from grants.operations.reports import missing_follow_up
+    """``follow_up``: the officer approves the submitted follow-up report, which moves the case
+    (:func:`grants.operations.reports.approve_report`); without one it is refused."""
+    from grants.operations import reports
 
-    return fire_transition(application, "follow_up", actor=actor, reason=reason,
-                           facts=lambda: {"missing_follow_up": missing_follow_up(application)})
+    report = reports.submitted_report(application, ReportKind.FOLLOW_UP)
+    if report is not None and application.state == State.GRANTED:
+        return reports.approve_report(report, actor=actor, note=reason)
+    return fire_transition(
+        application, "follow_up", actor=actor, reason=reason,
+        facts=lambda: {"missing_follow_up": reports.missing_follow_up(application)})
 
 
 def scale_application(application: Application, *, actor: User, reason: str = "") -> AuditEvent:
-    """``scale`` happens when the officer approves the scale-up report; fired alone it is
-    refused until then."""
-    from grants.operations.reports import missing_scale_up
+    """``scale``: the officer approves the submitted scale-up report; without one it is
+    refused."""
+    from grants.operations import reports
 
-    return fire_transition(application, "scale", actor=actor, reason=reason,
-                           facts=lambda: {"missing_scale_up": missing_scale_up(application)})
+    report = reports.submitted_report(application, ReportKind.SCALE_UP)
+    if report is not None and application.state == State.FOLLOWED_UP:
+        return reports.approve_report(report, actor=actor, note=reason)
+    return fire_transition(
+        application, "scale", actor=actor, reason=reason,
+        facts=lambda: {"missing_scale_up": reports.missing_scale_up(application)})
 
 
 def close_application(application: Application, *, actor: User, reason: str) -> AuditEvent:
@@ -198,9 +207,16 @@ def close_application(application: Application, *, actor: User, reason: str) -> 
     return close_pilot(application, actor=actor, reason=reason)
 
 
-def cancel_application(application: Application, *, actor: User, reason: str) -> AuditEvent:
-    """A cancellation needs a decision's terms (:func:`grants.operations.amendments.cancel_grant`);
-    fired with a reason alone it is refused with that reason."""
+def cancel_application(application: Application, *, actor: User, reason: str,
+                       terms: Any = None) -> AuditEvent:
+    """Cancel the grant by decision (``amendments.cancel_grant``) with ``terms``
+    (``DeciderTerms``); without terms it is refused: a cancellation needs a decision's dates
+    and the decider's jäv confirmation."""
+    from grants.operations.amendments import cancel_grant
+
+    if terms is not None:
+        terms.reasons = reason
+        return cancel_grant(application, actor=actor, terms=terms)
     return fire_transition(application, "cancel", actor=actor, reason=reason, facts=lambda: {
         "decision_blockers": ["Återkallelse beslutas på beslutssidan för återkallelse, med "
                               "beslutsdatum och jävsbekräftelse."]})

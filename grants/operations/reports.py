@@ -441,7 +441,7 @@ def save_report(report: Report, *, actor: User, content: ReportContent) -> None:
                 outcome_boys=clean_text(row.get("outcome_boys"), 100, "Utfall för pojkar"),
                 comment=clean_text(row.get("comment"), 1000, "Kommentaren"),
             ))
-        report.indicator_outcomes = outcomes
+        _replace(report, "indicator_outcomes", outcomes)
     if "participants" in sections:
         bands = dict(AGE_BANDS)
         rows: dict[str, ReportParticipants] = {}
@@ -456,7 +456,7 @@ def save_report(report: Report, *, actor: User, content: ReportContent) -> None:
                 raise InvalidInput(f"Åldersgruppen {label} står två gånger.")
             if any(counts.values()):
                 rows[band] = ReportParticipants(age_band=band, **counts)
-        report.participants = list(rows.values())
+        _replace(report, "participants", list(rows.values()))
     if "costs" in sections:
         report.costs = [ReportCost(
             position=i, year=_year(line.get("year")), cost_type=_choice(
@@ -508,6 +508,14 @@ def save_report(report: Report, *, actor: User, content: ReportContent) -> None:
     report.unsaved_input = {}
     report.updated_at = utcnow()
     session.flush()
+
+
+def _replace(report: Report, collection: str, rows: list[Any]) -> None:
+    """Replace a collection whose rows are unique per report: the old rows are deleted before
+    the new ones are inserted (the unit of work would insert first and break the key)."""
+    setattr(report, collection, [])
+    session.flush()
+    setattr(report, collection, rows)
 
 
 def _year(value: Any) -> int:
@@ -650,24 +658,35 @@ def _report_blockers_for_approval(report: Report) -> list[str]:
 
 def approve_report(report: Report, *, actor: User, note: str = "") -> AuditEvent:
     """The officer approves the report. The follow-up report moves the case to ``followed_up``
-    and the scale-up report to ``scaled`` in the same transaction. Raises TransitionRefused."""
+    and the scale-up report to ``scaled`` in the same transaction. Returns the case's event
+    when the case moved, else the report's. Raises TransitionRefused."""
     application = report.application
     note = clean_text(note, TEXT, "Kommentaren")
     event = _fire_report(report, "approve_report", actor=actor, reason=note,
                          facts={"report_blockers": _report_blockers_for_approval(report)},
                          reviewed_at=utcnow(), reviewed_by_id=actor.id, review_note=note)
+    moved = None
     if report.kind == ReportKind.FOLLOW_UP:
-        fire_transition(application, "follow_up", actor=actor, reason=note,
-                        facts=lambda: {"missing_follow_up": missing_follow_up(application)},
-                        changes=lambda: {"report_id": report.id})
+        moved = fire_transition(
+            application, "follow_up", actor=actor, reason=note,
+            facts=lambda: {"missing_follow_up": missing_follow_up(application)},
+            changes=lambda: {"report_id": report.id})
     elif report.kind == ReportKind.SCALE_UP:
-        fire_transition(application, "scale", actor=actor, reason=note,
-                        facts=lambda: {"missing_scale_up": missing_scale_up(application)},
-                        changes=lambda: {"report_id": report.id})
+        moved = fire_transition(
+            application, "scale", actor=actor, reason=note,
+            facts=lambda: {"missing_scale_up": missing_scale_up(application)},
+            changes=lambda: {"report_id": report.id})
     _mail_owner(report, f"{report.label} är godkänd",
                 f"Region Örebro län har godkänt {report.label.lower()} för "
                 f"{application.reference} «{application.title}».", event)
-    return event
+    return moved or event
+
+
+def submitted_report(application: Application, kind: str) -> Report | None:
+    """The pilot's report of ``kind`` waiting for the officer, if any."""
+    return session.scalars(sa.select(Report).where(
+        Report.application_id == application.id, Report.kind == kind,
+        Report.state == ReportState.SUBMITTED.value).order_by(Report.id)).first()
 
 
 def return_report(report: Report, *, actor: User, reason: str) -> AuditEvent:

@@ -7,16 +7,21 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
+from grants.completeness import today
 from grants.db import session
-from grants.demo import review_case
-from grants.models import Application, AuditEvent
+from grants.demo import review_case, write_report
+from grants.models import Application, AuditEvent, ReportKind
 from grants.operations import applications as ops
-from grants.operations import content, decisions
+from grants.operations import content, decisions, reports
+from grants.operations.amendments import DeciderTerms
 from tests.conftest import REASON
 from workflows import TRANSITIONS, State, TransitionRefused, transition_for
 from workflows.table import TRIGGERS
 
 PAIRS = list(itertools.product(list(State), TRIGGERS))
+STEPS_BEFORE = {"follow_up": 1, "scale": 1, "close": 1, "cancel": 1}
+"""Events an operation writes before its trigger's: the report's approval; the release of the
+unspent money (a granted test pilot has one budget year and nothing paid)."""
 
 
 def prepare(application: Application, trigger: str, staff) -> dict:
@@ -32,6 +37,19 @@ def prepare(application: Application, trigger: str, staff) -> dict:
         terms = decisions.proposed_terms(application)
         terms.jav_confirmed, terms.reasons = True, REASON
         return {"terms": terms}
+    owner = application.created_by
+    if trigger in ("follow_up", "scale"):  # the officer approves the pilot owner's report
+        kind = ReportKind.FOLLOW_UP if trigger == "follow_up" else ReportKind.SCALE_UP
+        reports.submit_report(write_report(application, kind, owner), actor=owner)
+        session.commit()
+    if trigger == "close" and application.state == State.GRANTED:  # the final accounts first
+        report = write_report(application, ReportKind.FINAL_FINANCIAL, owner)
+        reports.submit_report(report, actor=owner)
+        reports.approve_report(report, actor=staff["officer"])
+        session.commit()
+    if trigger == "cancel":
+        return {"terms": DeciderTerms(decision_date=today(), minutes_posted=today(), reasons="",
+                                      jav_confirmed=True)}
     return {}
 
 
@@ -64,7 +82,10 @@ def test_each_trigger_changes_state_and_writes_one_event_only_where_the_table_al
         session.expire_all()
         assert application.state == transition.dest
         events = _events(application)
-        assert len(events) == events_before + 1
+        # The trigger's event comes last; before it, what the same operation did on the way
+        # (the report approved, money released, the cancellation's letter): never a second one.
+        assert len(events) == events_before + 1 + STEPS_BEFORE.get(trigger, 0)
+        assert [e.trigger for e in events[events_before:]].count(trigger) == 1
         assert (events[-1].id, events[-1].trigger) == (event.id, trigger)
         assert (events[-1].from_state, events[-1].to_state) == (state, transition.dest)
         assert events[-1].actor_id == actor.id and events[-1].reason == REASON

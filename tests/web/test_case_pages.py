@@ -37,8 +37,13 @@ SUBMIT_TRIGGERS = {"submit", "resubmit"}
 """The applicant submits from the review page (after seeing the whole application), not from the
 case page."""
 OWN_PAGE_TRIGGERS = {"assess": "Använd sidan för bedömning", "grant": "Använd beslutssidan",
-                     "reject": "Använd beslutssidan"}
-"""Triggers with structured input (proposal and amounts; decision terms) and their own pages."""
+                     "reject": "Använd beslutssidan",
+                     "follow_up": "Uppföljningen godkänns på sidan för uppföljningsrapporten",
+                     "scale": "Införandet registreras genom att rapporten om införande godkänns",
+                     "close": "Använd sidan Avsluta piloten",
+                     "cancel": "Använd beslutssidan för återkallelse"}
+"""Triggers with structured input (proposal and amounts; decision terms; a report approved; the
+money released) and their own pages."""
 
 
 def buttons_for(state: State, roles: set[str] | tuple[str, ...]) -> set[str]:
@@ -259,7 +264,6 @@ REFUSALS = [
      "Fyll i «Vad behöver kompletteras?»."),
     ("officer", State.SUBMITTED, "return_for_completion", "  \n  ",
      "Fyll i «Vad behöver kompletteras?»."),
-    ("officer", State.GRANTED, "close", " ", "Fyll i «Skäl för avslut»."),
     ("applicant", State.SUBMITTED, "withdraw", "", "Fyll i «Varför återkallas ansökan?»."),
 ]
 
@@ -340,38 +344,6 @@ def test_a_too_long_reason_answers_422_at_the_field_keeps_the_text_and_writes_no
     assert doc.one("textarea", name="return_for_completion-reason").value == typed
     assert application.state == State.SUBMITTED
     assert audit_event_count() == events_before
-
-
-def test_one_person_with_officer_and_decider_roles_takes_a_granted_case_to_scaled(
-    make_user, make_application, signed_in
-) -> None:
-    """Assessing and deciding happen on their own pages (tests/web/test_officer_assessment.py
-    and the decision pages' tests); the steps after the decision are generic buttons."""
-    application = make_application(State.GRANTED)
-    client = signed_in(make_user("officer", "decider"))
-    url = case_url(application, "officer")
-    entries_before = history(page(client.get(url)))
-    steps = [
-        ("follow_up", State.FOLLOWED_UP, "Uppföljningsrapporten är godkänd."),
-        ("scale", State.SCALED, "Kommunen har tagit över verksamheten."),
-    ]
-
-    for trigger, dest, reason in steps:
-        response = post_action(client, f"{url}/atgard/{trigger}", trigger, reason)
-        assert response.status_code == 302, (trigger, response.status_code)
-        assert application.state == dest
-
-    doc = page(client.get(url))
-    entries = history(doc)
-    assert entries[:len(entries_before)] == entries_before
-    assert len(entries) == len(entries_before) + len(steps)
-    assert "Utkastet skapades" in entries[0]
-    assert re.search(r"Ansökan skickades in och fick referensen PF-\d{4}-\d{4}", entries[1])
-    for entry, (trigger, dest, reason) in zip(entries[len(entries_before):], steps, strict=True):
-        assert transition_for(trigger).done in entry
-        assert reason in entry
-        assert f"→ {dest.label})" in entry
-    assert trigger_buttons(doc) == set()
 
 
 # The applicant's draft ----------------------------------------------------------------------------
