@@ -21,6 +21,7 @@ from grants.models import (
     ReportKind,
     User,
 )
+from grants.operations import amendments as amendment_ops
 from grants.operations import applications as ops
 from grants.operations import assessment as assessment_ops
 from grants.operations import content
@@ -70,6 +71,12 @@ APPLICATIONS: list[tuple[str, str, str, list[tuple[str, str]]]] = [
     ("Sommarjobb i naturvård", "Feriearbete med naturvård för 15–17-åringar.",
      "forening", [("submit", ""), ("assess", ""), ("grant", ""),
                   ("close", "Piloten genomförd; ingen fortsättning planeras.")]),
+    ("Nattvandring med föräldrar", "Föräldrar nattvandrar fredagar med stöd av fältassistenter.",
+     "kumla", [("submit", ""), ("assess", ""), ("grant", "")]),
+    ("Läsfrämjande på fritids", "Högläsning och bokklubbar på fritidshemmen.", "forening",
+     [("submit", ""), ("assess", ""), ("grant", "")]),
+    ("Parkour i parken", "Parkourträning utomhus för 10–15-åringar.", "forening",
+     [("submit", ""), ("assess", ""), ("grant", "")]),
     ("E-sportturnering", "En turnering under en helg.", "forening",
      [("submit", ""), ("assess", ""), ("reject", "Insatsen är ett enstaka evenemang, inte en pilot "
                                                  "som kan föras in i ordinarie verksamhet.")]),
@@ -89,11 +96,14 @@ PAYMENTS: dict[str, list[tuple[str, int, str]]] = {
                                              ("costs", 30, "Delrapport 1")],
     "Mattecoacher i mellanstadiet": [("costs", 100, "Slutrapport")],
     "Sommarjobb i naturvård": [("costs", 70, "Slutrapport")],
+    "Parkour i parken": [("advance", 50, "Rekvisition 1 (förskott)")],
 }
 """Payments the demo's finance user has booked while the pilot ran: kind, percent of the grant,
 what it rests on. Sommarjobb spent 70 %: closing it gives 30 % back to its year."""
 
-REQUESTED = {"Föräldracaféer i Kumla": 60_000, "Trygga vägen hem": 45_000}
+REQUESTED = {"Föräldracaféer i Kumla": 60_000, "Trygga vägen hem": 45_000,
+             "Nattvandring med föräldrar": 5_000, "Läsfrämjande på fritids": 5_000,
+             "Parkour i parken": 5_000}
 """Kronor asked for (default 30 000): the pilots granted in the demo leave room in this year's pot
 for the assessed and the submitted case, and the submitted one asks enough to need two reviews."""
 
@@ -347,5 +357,56 @@ def seed_demo() -> bool:
                         application, actor=users["erik@regionorebrolan.example"],
                         payment=finance_ops.PaymentInput(amount=amount, payment_date=today(),
                                                          kind=kind, reference=reference))
+        if title in AFTER_THE_GRANT:
+            AFTER_THE_GRANT[title](application, applicant, users)
     session.flush()
     return True
+
+
+def _amend(application: Application, applicant: User, users: dict[str, User]) -> None:
+    """The pilot owner asks for two more months and a later follow-up report; Bo approves."""
+    decision = application.current_decision
+    follow_up = next(d for d in decision.report_dues if d.kind == ReportKind.FOLLOW_UP)
+    request = amendment_ops.request_change(application, actor=applicant, change=(
+        amendment_ops.ChangeInput(
+            reason="Fältassistenterna kan börja först om en månad; vi behöver två månader till.",
+            new_project_end=decision.project_end + timedelta(days=60),
+            new_report_dates={(follow_up.kind, follow_up.number):
+                              follow_up.due_date + timedelta(days=60)})))
+    amendment_ops.decide_change(request, actor=users["bo@regionorebrolan.example"], approve=True,
+                                terms=amendment_ops.DeciderTerms(
+                                    decision_date=today(), minutes_posted=today(),
+                                    reasons="Förseningen beror inte på kommunen och ryms i "
+                                            "projektets syfte.", jav_confirmed=True))
+
+
+def _report_and_request_payment(application: Application, applicant: User,
+                                users: dict[str, User]) -> None:
+    """A stage report with a payment request, approved (finance can pay it), and the
+    follow-up report handed in and waiting for the officer."""
+    stage = write_report(application, ReportKind.STAGE, applicant, payment_requested=2_000)
+    report_ops.submit_report(stage, actor=applicant)
+    report_ops.approve_report(stage, actor=users["olof@regionorebrolan.example"],
+                              note="Delrapporten visar att arbetet går enligt plan.")
+    report_ops.submit_report(write_report(application, ReportKind.FOLLOW_UP, applicant),
+                             actor=applicant)
+
+
+def _cancel(application: Application, applicant: User, users: dict[str, User]) -> None:
+    """The association could not run the pilot: Bo cancels the grant; of the advance, what
+    was not used is claimed back."""
+    amendment_ops.cancel_grant(application, actor=users["bo@regionorebrolan.example"],
+                               terms=amendment_ops.DeciderTerms(
+                                   decision_date=today(), minutes_posted=today(),
+                                   reasons="Föreningen har meddelat att piloten inte kan "
+                                           "genomföras: tränarna har slutat.",
+                                   jav_confirmed=True, claim_amount=1_000))
+
+
+AFTER_THE_GRANT = {
+    "Nattvandring med föräldrar": _amend,
+    "Läsfrämjande på fritids": _report_and_request_payment,
+    "Parkour i parken": _cancel,
+}
+"""What happens to some granted demo pilots afterwards: an amendment decision, reports waiting
+for the officer and a payment request for finance, a cancellation."""
