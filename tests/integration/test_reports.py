@@ -495,3 +495,31 @@ def test_two_amendments_into_a_tight_year_at_once_never_overdraw_it(
     pot = session.get(Pot, YEAR + 1)
     assert pot.net_committed <= pot.reserved
     assert fin.verify_ledger() == []
+
+
+# Letters -----------------------------------------------------------------------------------------
+
+
+def test_the_amendment_and_cancellation_letters_say_what_changed_in_the_pdf(
+    make_application, staff, finance_user
+) -> None:
+    from tests.unit.test_letters import pdf_text
+
+    amended = make_application(State.GRANTED)
+    end = amended.current_decision.project_end
+    request = amendments.request_change(amended, actor=owner(amended), change=Change(
+        reason="Mer tid.", new_project_end=end + timedelta(days=30)))
+    letter = amendments.decide_change(request, actor=staff["decider"], approve=True,
+                                      terms=decider_terms()).letter
+    text = pdf_text(letter.pdf)
+    assert "Ändringsbeslut:" in text and "beviljar" in text
+    assert f"Projektperioden förlängs till {(end + timedelta(days=30)).isoformat()}" in text
+    assert "Sista dag att överklaga" in text
+
+    cancelled = make_application(State.GRANTED)
+    pay(cancelled, finance_user, 4_000, kind="advance")
+    amendments.cancel_grant(cancelled, actor=staff["decider"],
+                            terms=decider_terms(claim_amount=4_000))
+    text = pdf_text(cancelled.cancellation.letter.pdf)
+    assert "Beslut om återkallelse av stöd:" in text and "återkallar det stöd" in text
+    assert "Återkrav:" in text and _kr(4_000).replace("\xa0", " ") in text
