@@ -65,7 +65,7 @@ def _reason(label: str, missing: str, **kwargs: Any) -> TextAreaField:
     ], **kwargs)
 
 
-class _OneTimeKeyForm(FlaskForm):
+class OneTimeKeyForm(FlaskForm):
     key = HiddenField()
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -88,7 +88,7 @@ class _OneTimeKeyForm(FlaskForm):
 # A budget year ----------------------------------------------------------------------------------
 
 
-class ReservationChangeForm(_OneTimeKeyForm):
+class ReservationChangeForm(OneTimeKeyForm):
     reserved = KronorField(
         "Ny avsättning (kr)",
         description="Hela årets avsatta belopp, inte ändringen. Kan inte bli lägre än det som "
@@ -106,7 +106,7 @@ class YearCloseForm(FlaskForm):
     submit = SubmitField("Stäng budgetåret")
 
 
-class CarryOverForm(_OneTimeKeyForm):
+class CarryOverForm(OneTimeKeyForm):
     to_year = ChoiceField("Till budgetår", validators=[InputRequired("Välj budgetåret som "
                                                                      "pengarna förs till.")])
     amount = _amount("Belopp att föra över (kr)")
@@ -130,7 +130,7 @@ def commitment_year(value: str | None) -> int | None:
     return int(value) if value else None
 
 
-class PaymentRecordForm(_OneTimeKeyForm):
+class PaymentRecordForm(OneTimeKeyForm):
     amount = _amount("Belopp (kr)")
     payment_date = SwedishDateField(
         "Utbetalningsdag", description="ÅÅÅÅ-MM-DD. Dagen då pengarna lämnade regionen.",
@@ -158,7 +158,7 @@ class PaymentRecordForm(_OneTimeKeyForm):
                                   "exempel rekvisitionens eller rapportens nummer).")
 
 
-class MoneyReleaseForm(_OneTimeKeyForm):
+class MoneyReleaseForm(OneTimeKeyForm):
     year = ChoiceField("Budgetår som pengarna återförs till",
                        validators=[InputRequired("Välj budgetåret.")])
     amount = _amount("Belopp att återföra (kr)")
@@ -174,7 +174,7 @@ class RepaymentClaimForm(FlaskForm):
     submit = SubmitField("Registrera återkravet")
 
 
-class RepaymentRecordForm(_OneTimeKeyForm):
+class RepaymentRecordForm(OneTimeKeyForm):
     amount = _amount("Återbetalt belopp (kr)")
     payment_date = SwedishDateField(
         "Dag då pengarna kom in", description="ÅÅÅÅ-MM-DD.",

@@ -306,7 +306,7 @@ def _not_active_reason(application: Application) -> str | None:
             "beviljat.")
 
 
-def _kind_blockers(application: Application, kind: str) -> list[str]:
+def kind_blockers(application: Application, kind: str) -> list[str]:
     if (reason := _not_active_reason(application)) is not None:
         return [reason]
     if kind == ReportKind.SCALE_UP and application.state != State.FOLLOWED_UP:
@@ -329,7 +329,7 @@ def start_report(application: Application, *, actor: User, kind: str) -> Report:
     if kind not in ReportKind.__members__.values():
         raise InvalidInput("Okänd rapporttyp.")
     lock_application(application)
-    if problems := _kind_blockers(application, kind):
+    if problems := kind_blockers(application, kind):
         raise InvalidInput(*problems)
     existing = list(session.scalars(sa.select(Report).where(
         Report.application_id == application.id, Report.kind == kind).order_by(Report.number)))
@@ -624,7 +624,7 @@ def submit_report(report: Report, *, actor: User) -> AuditEvent:
     content, a case not in a state to report, a scale-up report before the follow-up)."""
     _require_owner(report, actor)
     application = report.application
-    facts = {"report_blockers": _kind_blockers(application, report.kind),
+    facts = {"report_blockers": kind_blockers(application, report.kind),
              "missing_report_content": report_problems(report)}
     event = _fire_report(report, "submit_report", actor=actor, facts=facts,
                          submitted_at=utcnow(), submitted_by_id=actor.id)

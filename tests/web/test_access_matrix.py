@@ -7,16 +7,18 @@ that organisation. Answers: a status code, or ``LOGIN`` (302 to ``/logga-in?next
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from grants.completeness import today
 from grants.db import session
-from grants.demo import review_case
-from grants.models import Application
+from grants.demo import review_case, write_report
+from grants.models import Application, ReportKind
+from grants.operations import amendments, assessment, content
 from grants.operations import applications as ops
-from grants.operations import assessment, content
+from grants.operations import reports as report_ops
 from tests.conftest import csrf_token
 from tests.web.conftest import audit_event_count, page, post_action
 from workflows import State
@@ -88,6 +90,31 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     "/ekonomi/piloter/{granted}":          (LOGIN,  403,    403,    403,    403,    200,    200),
     "/ekonomi/export/huvudbok.csv":        (LOGIN,  403,    403,    403,    403,    200,    200),
     "/ekonomi/export/piloter.xlsx":        (LOGIN,  403,    403,    403,    403,    200,    200),
+    # After the grant. {report} is a stage report on {granted} (its file {report_file}), handed in;
+    # {change} a change request waiting for a decision. The close and dates pages are for
+    # officers; a submitted {case} answers 409 there (tested in test_followup_pages.py).
+    "/mina-ansokningar/{case}/rapporter":  (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{granted}/rapporter":
+                                           (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{granted}/rapporter/{report}":
+                                           (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{granted}/rapporter/{report}/bilagor/{report_file}":
+                                           (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/mina-ansokningar/{granted}/andring": (LOGIN,  200,    403,    403,    403,    403,    403),
+    "/handlaggning/rapporter":             (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/handlaggning/arenden/{granted}/rapporter/{report}":
+                                           (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/handlaggning/arenden/{granted}/rapporter/{report}/bilagor/{report_file}":
+                                           (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/handlaggning/arenden/{granted}/rapportdatum":
+                                           (LOGIN,  403,    403,    200,    403,    403,    403),
+    "/handlaggning/arenden/{granted}/avsluta":
+                                           (LOGIN,  403,    403,    200,    403,    403,    403),
+    "/beslut/andringar":                   (LOGIN,  403,    403,    403,    200,    403,    403),
+    "/beslut/andringar/{change}":          (LOGIN,  403,    403,    403,    200,    403,    403),
+    "/beslut/arenden/{granted}/aterkallelse":
+                                           (LOGIN,  403,    403,    403,    200,    403,    403),
+    "/ekonomi/rekvisitioner":              (LOGIN,  403,    403,    403,    403,    200,    200),
     "/api/v1/pots":                        (200,    200,    200,    200,    200,    200,    200),
     "/api/v1/ledger":                      (401,    403,    403,    403,    403,    200,    200),
 }
@@ -104,7 +131,8 @@ def test_the_matrix_covers_every_page_the_app_serves(app) -> None:
     """A new page must get a row here (and so an access decision) before it ships."""
     adapter = app.url_map.bind("localhost")
     in_matrix = {adapter.match(url.format(case=1, draft=2, file=3, draft_file=4, review=5,
-                                          granted=6, decision=7, letter=8, year=2026))[0]
+                                          granted=6, decision=7, letter=8, year=2026, report=9,
+                                          report_file=10, change=11))[0]
                  for url in MATRIX}
     served = {
         rule.endpoint for rule in app.url_map.iter_rules()
@@ -125,10 +153,18 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
     ops.submit_application(case, actor=applicant)
     draft = make_application(State.DRAFT, applicant=applicant)
     draft_file = content.add_attachment(draft, actor=applicant, filename="plan.pdf", data=PDF)
-    granted = decision = None
-    if any(name in url for name in ("{granted}", "{decision}", "{letter}")):
+    granted = decision = report = report_file = change = None
+    if any(name in url for name in ("{granted}", "{decision}", "{letter}", "{change}")):
         granted = make_application(State.GRANTED, applicant=applicant)
         decision = granted.current_decision
+    if "{report" in url:
+        report = write_report(granted, ReportKind.STAGE, applicant)
+        report_file = report_ops.add_report_attachment(report, actor=applicant,
+                                                       filename="plan.pdf", data=PDF)
+        report_ops.submit_report(report, actor=applicant)
+    if "{change}" in url:
+        change = amendments.request_change(granted, actor=applicant, change=amendments.ChangeInput(
+            reason="Mer tid.", new_project_end=decision.project_end + timedelta(days=30)))
     session.commit()
     if role == "anonymous":
         client = app.test_client()
@@ -144,7 +180,9 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
     target = url.format(case=case.id, draft=draft.id, file=file.id, draft_file=draft_file.id,
                         review=review_id, granted=granted and granted.id,
                         decision=decision and decision.id,
-                        letter=decision and decision.letter.id, year=today().year)
+                        letter=decision and decision.letter.id, year=today().year,
+                        report=report and report.id, report_file=report_file and report_file.id,
+                        change=change and change.id)
 
     response = client.get(target)
 
