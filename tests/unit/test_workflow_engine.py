@@ -74,7 +74,7 @@ def test_transitions_that_need_a_reason_refuse_a_blank_one(transition) -> None:
         assert refused.value.reasons == [f"Fyll i «{transition.reason_label}»."]
 
 
-def test_refusals_needing_a_reason_are_rejection_return_withdrawal_closure_and_cancellation() -> None:
+def test_refusals_needing_a_reason_are_rejection_return_withdrawal_closing_cancelling() -> None:
     assert {t.trigger for t in TRANSITIONS if t.reason_required} == {
         "return_for_completion", "reject", "withdraw", "close", "cancel",
     }
