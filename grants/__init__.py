@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         followup,
         officer,
         pilot_reports,
+        portfolio,
         public,
         review,
     )
@@ -61,5 +62,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pilot_reports.bp)
     app.register_blueprint(followup.bp)
     app.register_blueprint(amendments.bp)
+    app.register_blueprint(portfolio.bp)
     cli.init_app(app)
     return app

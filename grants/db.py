@@ -141,6 +141,10 @@ def create_db_engine(url: str) -> sa.Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA busy_timeout = 30000")
+            # SQLite's lower() folds ASCII only; searches need "Örebro" to match "örebro".
+            dbapi_connection.create_function(
+                "casefold", 1, lambda text: text.casefold() if isinstance(text, str) else text,
+                deterministic=True)
             cursor.close()
 
         @event.listens_for(engine, "begin")

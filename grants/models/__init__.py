@@ -47,6 +47,17 @@ from grants.models.decisions import (
 )
 from grants.models.organisations import Municipality, Organisation, OrganisationKind
 from grants.models.outbox import OutboxMessage
+from grants.models.portfolio import (
+    Horizon,
+    Lever,
+    PilotRelation,
+    PortfolioChoice,
+    PortfolioDecision,
+    PortfolioEntry,
+    PortfolioReview,
+    RelationKind,
+    pilot_lever,
+)
 from grants.models.pots import Pot
 from grants.models.reports import (
     ChangeRequest,
@@ -72,7 +83,16 @@ __all__ = [
     "Decision",
     "DecisionAmount",
     "DecisionKind",
+    "Horizon",
+    "Lever",
     "PaymentRequest",
+    "PilotRelation",
+    "PortfolioChoice",
+    "PortfolioDecision",
+    "PortfolioEntry",
+    "PortfolioReview",
+    "RelationKind",
+    "pilot_lever",
     "PaymentRequestState",
     "Report",
     "ReportCoFinancing",
