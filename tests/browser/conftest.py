@@ -17,6 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -25,11 +26,15 @@ import pytest
 from werkzeug.serving import make_server
 
 from grants import create_app
+from grants.completeness import today
 from grants.db import Base, create_db_engine, session
-from grants.demo import fill_application, review_case
-from grants.models import Application
+from grants.demo import fill_application, review_case, write_report
+from grants.models import Application, ReportKind, User
+from grants.operations import amendments as amendment_ops
 from grants.operations import assessment as assessment_ops
 from grants.operations import decisions as decision_ops
+from grants.operations import finance as finance_ops
+from grants.operations import reports as report_ops
 from grants.operations.applications import create_draft_application, submit_application
 from grants.operations.content import add_attachment, save_project
 from grants.operations.users import create_organisation, create_user
@@ -98,6 +103,22 @@ class Seeded:
     open_review_id: int
     decision_id: int
     handed_in_review_id: int
+    after_grant: AfterGrant
+
+
+@dataclass(frozen=True)
+class AfterGrant:
+    """The granted pilots seeded for the pages after the grant (see :func:`_seed_after_grant`)."""
+
+    pilot_id: int
+    reporting_id: int
+    stage_report_id: int
+    waiting_report_id: int
+    follow_up_draft_id: int
+    payment_request_id: int
+    change_request_id: int
+    closing_id: int
+    final_report_id: int
 
 
 @dataclass(frozen=True)
@@ -133,16 +154,42 @@ class LiveServer:
     handed_in_review_id: int
     """The first PANEL reviewer's handed-in review of the assessed application (the second
     PANEL reviewer's is handed in too)."""
+    pilot_id: int
+    """PILOT_TITLE: granted (100 000 kr this year), no report started, nothing paid."""
+    reporting_id: int
+    """REPORTING_TITLE, granted, with: stage report 1 approved, carrying an open payment
+    request of REQUESTED_PAYMENT (``payment_request_id``) that finance can pay; stage report 2
+    handed in and waiting for the officer (``waiting_report_id``); the follow-up report started
+    and empty (``follow_up_draft_id``); a change request waiting for a decider
+    (``change_request_id``: a project end one month later)."""
+    stage_report_id: int
+    waiting_report_id: int
+    follow_up_draft_id: int
+    payment_request_id: int
+    change_request_id: int
+    closing_id: int
+    """CLOSING_TITLE: granted 100 000 kr this year, CLOSING_PAID paid as an advance, and its
+    final financial report (``final_report_id``) approved: the officer can close it, and
+    closing releases the rest to this year."""
+    final_report_id: int
 
 
 # The smallest file the upload check takes for a PDF (it sniffs the first bytes).
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
+# The pilots after the grant (_seed_after_grant). Each is granted 100 000 kr for this year.
+PILOT_TITLE = "Unga guider i naturreservatet"
+REPORTING_TITLE = "Musikstudio i Vivalla"
+CLOSING_TITLE = "Simskola på sommarlovet"
+REQUESTED_PAYMENT = 20_000
+CLOSING_PAID = 40_000
+CHANGE_REASON = "Studion blev klar en månad senare än planerat; vi behöver en månad till."
+
 
 def _seed() -> Seeded:
     """Reference data, a fund open for applications today, one user per role (USERS), and the
     applicant organisation's applications: a submitted one, an assessed one, a complete draft
-    and an incomplete draft."""
+    and an incomplete draft; and the granted pilots of :func:`_seed_after_grant`."""
     seed_reference_data(session)
     open_fund()
     organisation = create_organisation(
@@ -204,6 +251,7 @@ def _seed() -> Seeded:
     save_project(incomplete, actor=applicant, title="Kvällsfotboll i parken", summary="",
                  background="", aim="", activities="", start_date=None, end_date=None,
                  partners="")
+    after_grant = _seed_after_grant(assessed_case, users)
     session.commit()
     assert application.reference, "a submitted application has a case reference"
     return Seeded(case_reference=application.reference, draft_id=draft.id,
@@ -212,7 +260,55 @@ def _seed() -> Seeded:
                   letter_id=granted.current_decision.letter.id, gate_review_id=gate.id,
                   open_review_id=open_review.id, decision_id=granted.current_decision.id,
                   handed_in_review_id=next(r.id for r in assessed.reviews
-                                           if r.reviewer_id == panel[0].id))
+                                           if r.reviewer_id == panel[0].id),
+                  after_grant=after_grant)
+
+
+def _seed_after_grant(assessed_case: Callable[[str, str], Application],
+                      users: dict[str, User]) -> AfterGrant:
+    """Three granted pilots of the applicant's organisation, for the pages after the grant
+    (what each holds: LiveServer's ``pilot_id``, ``reporting_id`` and ``closing_id``). Everything
+    goes through the real operations, as the people would do it."""
+    applicant, officer, decider = users["applicant"], users["officer"], users["decider"]
+
+    def granted_pilot(title: str, summary: str) -> Application:
+        case = assessed_case(title, summary)
+        terms = decision_ops.proposed_terms(case)
+        terms.jav_confirmed, terms.reasons = True, "Piloten svarar väl mot fondens kriterier."
+        decision_ops.grant_application(case, actor=decider, terms=terms)
+        return case
+
+    pilot = granted_pilot(PILOT_TITLE, "Unga visar yngre barn naturen på helgerna.")
+
+    reporting = granted_pilot(REPORTING_TITLE, "En inspelningsstudio som unga driver själva.")
+    stage = write_report(reporting, ReportKind.STAGE, applicant,
+                         payment_requested=REQUESTED_PAYMENT)
+    report_ops.submit_report(stage, actor=applicant)
+    report_ops.approve_report(stage, actor=officer, note="Arbetet går enligt planen.")
+    waiting = write_report(reporting, ReportKind.STAGE, applicant)
+    report_ops.submit_report(waiting, actor=applicant)
+    follow_up = report_ops.start_report(reporting, actor=applicant, kind=ReportKind.FOLLOW_UP)
+    decision = reporting.current_decision
+    assert decision is not None and decision.project_end is not None
+    change = amendment_ops.request_change(reporting, actor=applicant, change=(
+        amendment_ops.ChangeInput(reason=CHANGE_REASON,
+                                  new_project_end=decision.project_end + timedelta(days=30))))
+
+    closing = granted_pilot(CLOSING_TITLE, "Simskola för barn som inte lärt sig simma.")
+    finance_ops.record_payment(closing, actor=users["finance"], payment=finance_ops.PaymentInput(
+        amount=CLOSING_PAID, payment_date=today(), kind="advance",
+        reference="Rekvisition 1 (förskott)"))
+    final = write_report(closing, ReportKind.FINAL_FINANCIAL, applicant)
+    report_ops.submit_report(final, actor=applicant)
+    report_ops.approve_report(final, actor=officer, note="Slutredovisningen stämmer.")
+
+    assert stage.payment_request is not None
+    return AfterGrant(
+        pilot_id=pilot.id, reporting_id=reporting.id, stage_report_id=stage.id,
+        waiting_report_id=waiting.id, follow_up_draft_id=follow_up.id,
+        payment_request_id=stage.payment_request.id, change_request_id=change.id,
+        closing_id=closing.id, final_report_id=final.id,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -221,8 +317,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     Each test uses its own browser context (no shared cookies), so the tests of a module can share
     the server. None of them changes the seeded applications, except that a refused section form
-    leaves its unsaved input in the incomplete draft (which stays incomplete either way); tests
-    that need more make their own (a new account and application).
+    leaves its unsaved input in the incomplete draft (which stays incomplete either way), and a
+    refused report form leaves its unsaved input in the empty follow-up report; tests that need
+    more make their own (a new account and application), or run in a module of their own.
     """
     tmp = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{tmp / 'browser.sqlite3'}"
@@ -256,6 +353,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             open_review_id=seeded.open_review_id,
             decision_id=seeded.decision_id,
             handed_in_review_id=seeded.handed_in_review_id,
+            pilot_id=seeded.after_grant.pilot_id,
+            reporting_id=seeded.after_grant.reporting_id,
+            stage_report_id=seeded.after_grant.stage_report_id,
+            waiting_report_id=seeded.after_grant.waiting_report_id,
+            follow_up_draft_id=seeded.after_grant.follow_up_draft_id,
+            payment_request_id=seeded.after_grant.payment_request_id,
+            change_request_id=seeded.after_grant.change_request_id,
+            closing_id=seeded.after_grant.closing_id,
+            final_report_id=seeded.after_grant.final_report_id,
         )
     finally:
         server.shutdown()

@@ -35,7 +35,11 @@ class Scan:
     """May name the seeded applications' ids ``{draft}``, ``{incomplete}``, ``{submitted}``,
     ``{assessed}`` and ``{granted}``, the granted case's ``{decision}`` and ``{letter}``, the
     reviewer's reviews ``{gate_review}`` (jäv not declared yet) and ``{open_review}`` (cleared,
-    nothing scored), and a panel reviewer's ``{handed_in_review}``."""
+    nothing scored), a panel reviewer's ``{handed_in_review}``, and after the grant (see
+    LiveServer): the pilots ``{pilot}``, ``{reporting}`` and ``{closing}``, the reporting pilot's
+    ``{stage_report}`` (approved), ``{waiting_report}`` (handed in), ``{follow_up_draft}``
+    (empty), ``{payment_request}`` and ``{change_request}``, and the closing pilot's
+    ``{final_report}``."""
     status: int = 200
     refuse: Callable[[Page], int] | None = None
     """Brings the opened page into an error state; returns the response status it got."""
@@ -57,6 +61,10 @@ class Scan:
             granted=server.granted_id, decision=server.decision_id, letter=server.letter_id,
             gate_review=server.gate_review_id, open_review=server.open_review_id,
             handed_in_review=server.handed_in_review_id, year=today().year,
+            pilot=server.pilot_id, reporting=server.reporting_id, closing=server.closing_id,
+            stage_report=server.stage_report_id, waiting_report=server.waiting_report_id,
+            follow_up_draft=server.follow_up_draft_id, payment_request=server.payment_request_id,
+            change_request=server.change_request_id, final_report=server.final_report_id,
         )
 
 
@@ -182,6 +190,44 @@ def reservation_in_letters(page: Page) -> int:
     return _submit(page, "Ändra avsättningen")
 
 
+def negative_participant_count(page: Page) -> int:
+    # A count of participants below zero: kept as typed, with its message, and the draft is not
+    # saved (the typed values wait in the report's unsaved input).
+    page.get_by_role("group", name="13–15 år (i ansökans målgrupp)").get_by_label(
+        "Flickor").fill("-3")
+    page.get_by_label("Vad har ni gjort?").fill("Kvällsöppet i studion två dagar i veckan.")
+    return _submit(page, "Spara utkast")
+
+
+def change_request_without_reason(page: Page) -> int:
+    return _submit(page, "Skicka ändringsansökan")
+
+
+def return_report_without_reason(page: Page) -> int:
+    return _submit(page, "Återsänd rapporten för komplettering")
+
+
+def due_dates_without_reason(page: Page) -> int:
+    return _submit(page, "Spara de nya datumen")
+
+
+def close_without_reason(page: Page) -> int:
+    return _submit(page, "Avsluta piloten och återför pengarna")
+
+
+def change_decision_without_outcome(page: Page) -> int:
+    return _submit(page, "Fatta ändringsbeslutet")
+
+
+def cancel_without_reasons_or_jav(page: Page) -> int:
+    return _submit(page, "Återkalla stödet")
+
+
+def pay_more_than_requested(page: Page) -> int:
+    page.get_by_label("Belopp att betala ut (kr)").fill("999 999")
+    return _submit(page, "Betala ut")
+
+
 APPLICATION_HEADINGS = tuple(section.title for section in SECTIONS)
 """The whole application (templates/applications/_content.html) has a heading per section."""
 
@@ -286,6 +332,64 @@ SCANS = [
     Scan("finance", "pilot-payment-refused", "/ekonomi/piloter/{granted}",
          refuse=payment_over_the_grant),
     Scan("admin", "finance-dashboard", "/ekonomi/"),
+    # After the grant: reports, follow-up, changes, closing and payment requests.
+    Scan("applicant", "pilot-reports", "/mina-ansokningar/{pilot}/rapporter",
+         headings=("Rapporter och ändringar", "Rapporter", "Ändringar av beslutet")),
+    Scan("applicant", "pilot-reports-in-progress", "/mina-ansokningar/{reporting}/rapporter",
+         headings=("Rapporter och ändringar", "Rekvisitioner")),
+    Scan("applicant", "report-form", "/mina-ansokningar/{reporting}/rapporter/{follow_up_draft}",
+         headings=("Uppföljningsrapport", "Period", "Resultatindikatorer", "Deltagare",
+                   "Kostnader och medfinansiering", "Lärdomar", "Jämställdhet och hållbarhet",
+                   "Rekvisition (begäran om utbetalning)", "Bilagor")),
+    Scan("applicant", "report-form-refused",
+         "/mina-ansokningar/{reporting}/rapporter/{follow_up_draft}",
+         refuse=negative_participant_count),
+    Scan("applicant", "report-approved", "/mina-ansokningar/{reporting}/rapporter/{stage_report}",
+         headings=("Delrapport 1", "Rapporten är godkänd")),
+    Scan("applicant", "change-request", "/mina-ansokningar/{granted}/andring",
+         headings=("Ansök om ändring av beslutet",)),
+    Scan("applicant", "change-request-refused", "/mina-ansokningar/{granted}/andring",
+         refuse=change_request_without_reason),
+    Scan("applicant", "change-request-pending", "/mina-ansokningar/{reporting}/andring",
+         headings=("Ansök om ändring av beslutet",)),
+    Scan("officer", "report-overview", "/handlaggning/rapporter",
+         headings=("Rapporter att följa upp", "Försenade rapporter", "Rapporter som ska lämnas",
+                   "Inlämnade rapporter att granska")),
+    Scan("officer", "report", "/handlaggning/arenden/{reporting}/rapporter/{waiting_report}",
+         headings=("Delrapport 2: Musikstudio i Vivalla", "Granska rapporten")),
+    Scan("officer", "report-return-refused",
+         "/handlaggning/arenden/{reporting}/rapporter/{waiting_report}",
+         refuse=return_report_without_reason),
+    Scan("officer", "report-approved", "/handlaggning/arenden/{closing}/rapporter/{final_report}",
+         headings=("Ekonomisk slutrapport: Simskola på sommarlovet",)),
+    Scan("officer", "case-reporting", "/handlaggning/arenden/{reporting}",
+         headings=("Musikstudio i Vivalla", "Uppföljning")),
+    Scan("officer", "due-dates", "/handlaggning/arenden/{reporting}/rapportdatum",
+         headings=("Ändra rapportdatum",)),
+    Scan("officer", "due-dates-refused", "/handlaggning/arenden/{reporting}/rapportdatum",
+         refuse=due_dates_without_reason),
+    Scan("officer", "close", "/handlaggning/arenden/{closing}/avsluta",
+         headings=("Avsluta piloten", "Pengar som återförs")),
+    Scan("officer", "close-refused", "/handlaggning/arenden/{closing}/avsluta",
+         refuse=close_without_reason),
+    Scan("officer", "close-blocked", "/handlaggning/arenden/{reporting}/avsluta",
+         headings=("Avsluta piloten", "Det här måste vara klart först")),
+    Scan("decider", "pending-changes", "/beslut/andringar",
+         headings=("Ändringsansökningar som väntar på beslut",)),
+    Scan("decider", "change-request", "/beslut/andringar/{change_request}",
+         headings=("Ändringsansökan: Musikstudio i Vivalla", "Ditt ändringsbeslut")),
+    Scan("decider", "change-request-refused", "/beslut/andringar/{change_request}",
+         refuse=change_decision_without_outcome),
+    Scan("decider", "cancel", "/beslut/arenden/{reporting}/aterkallelse",
+         headings=("Återkalla stödet: Musikstudio i Vivalla", "Pengarna")),
+    Scan("decider", "cancel-refused", "/beslut/arenden/{reporting}/aterkallelse",
+         refuse=cancel_without_reasons_or_jav),
+    Scan("decider", "report", "/handlaggning/arenden/{reporting}/rapporter/{stage_report}",
+         headings=("Delrapport 1: Musikstudio i Vivalla",)),
+    Scan("finance", "payment-requests", "/ekonomi/rekvisitioner",
+         headings=("Rekvisitioner", "Att betala ut")),
+    Scan("finance", "payment-requests-refused", "/ekonomi/rekvisitioner",
+         refuse=pay_more_than_requested),
     *(
         scan
         for role in ("reviewer", "finance", "admin")
