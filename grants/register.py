@@ -139,6 +139,9 @@ def parse_filters(args: Any, *, api: bool = False) -> Filters:
     query = (args.get("q") or "").strip()
     if len(query) > SEARCH_LIMIT:
         raise RegisterError(f"Sökningen får vara högst {SEARCH_LIMIT} tecken.")
+    if "\x00" in query:
+        # PostgreSQL text cannot hold NUL: the search would be a 500 there.
+        raise RegisterError("Sökningen innehåller ett tecken som inte går att söka på.")
     page = _integer(text("sida"), "sida", 1, 1_000_000) or 1
     per_page = PER_PAGE
     if api:
@@ -150,7 +153,8 @@ def parse_filters(args: Any, *, api: bool = False) -> Filters:
 def _integer(value: str | None, name: str, lowest: int, highest: int) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or not lowest <= int(value) <= highest:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not (value.isascii() and value.isdigit()) or not lowest <= int(value) <= highest:
         raise RegisterError(f"Parametern {name} ska vara ett heltal från {lowest} till "
                             f"{highest}, inte «{value[:40]}».")
     return int(value)

@@ -50,6 +50,10 @@ CASE_EVENTS: dict[str, str] = {
     "decide_change": "Ändringsansökan avgjordes genom ändringsbeslut",
     "pay_payment_request": "Rekvisitionen betalades ut",
     "refuse_payment_request": "Rekvisitionen avslogs",
+    "tag_pilot": "Pilotens plats i portföljen sparades: hävstänger {levers}; horisont {horizon}",
+    "relate_pilots": "Relationen {source} {kind_label} {target} lades till i portföljen",
+    "unrelate_pilots": "Relationen {source} {kind_label} {target} togs bort ur portföljen",
+    "portfolio_review": "Portföljgenomgången {held_on} beslutade: {choice_label}",
 }
 """What the audit events that do not change the state say in the case history."""
 

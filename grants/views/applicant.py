@@ -39,6 +39,7 @@ from grants.views.cases import (
     render_case,
     send_attachment,
     send_print_pdf,
+    visible_events,
 )
 from grants.views.decisions import send_letter_html, send_letter_pdf
 from grants.views.sections import HANDLERS, attach_problems, raw_input, stored_form
@@ -109,6 +110,8 @@ def index() -> Any:
     return render_template(
         "applicant/index.html", applications=applications, next_step=NEXT_STEP,
         letters=letters, waiting=waiting, confirm_form=TransitionForm(prefix="confirm"),
+        # The same history as the case page: the region's internal steps are not shown.
+        timelines={a.id: visible_events(a.events, "applicant") for a in applications},
     )
 
 

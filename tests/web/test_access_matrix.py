@@ -19,6 +19,7 @@ from grants.models import Application, ReportKind
 from grants.operations import amendments, assessment, content
 from grants.operations import applications as ops
 from grants.operations import reports as report_ops
+from grants.operations.portfolio import record_review
 from tests.conftest import csrf_token
 from tests.web.conftest import audit_event_count, page, post_action
 from workflows import State
@@ -115,6 +116,21 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     "/beslut/arenden/{granted}/aterkallelse":
                                            (LOGIN,  403,    403,    403,    200,    403,    403),
     "/ekonomi/rekvisitioner":              (LOGIN,  403,    403,    403,    403,    200,    200),
+    # Open by default: the register and what the pilots taught, for everyone.
+    "/piloter":                            (200,    200,    200,    200,    200,    200,    200),
+    "/piloter/{reference}":                (200,    200,    200,    200,    200,    200,    200),
+    "/larande":                            (200,    200,    200,    200,    200,    200,    200),
+    "/larande.atom":                       (200,    200,    200,    200,    200,    200,    200),
+    # The portfolio: a public read-only map; the core team's own pages. {review} below is a
+    # portfolio review ({portfolio_review}).
+    "/portfoljen":                         (200,    200,    200,    200,    200,    200,    200),
+    "/portfolj":                           (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/portfolj/piloter/{granted}":         (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/portfolj/relationer":                (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/portfolj/genomgangar":               (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/portfolj/genomgangar/ny":            (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/portfolj/genomgangar/{portfolio_review}":
+                                           (LOGIN,  403,    403,    200,    200,    403,    403),
     "/api/v1/pots":                        (200,    200,    200,    200,    200,    200,    200),
     "/api/v1/ledger":                      (401,    403,    403,    403,    403,    200,    200),
 }
@@ -132,7 +148,8 @@ def test_the_matrix_covers_every_page_the_app_serves(app) -> None:
     adapter = app.url_map.bind("localhost")
     in_matrix = {adapter.match(url.format(case=1, draft=2, file=3, draft_file=4, review=5,
                                           granted=6, decision=7, letter=8, year=2026, report=9,
-                                          report_file=10, change=11))[0]
+                                          report_file=10, change=11,
+                                          reference="PF-2026-0001", portfolio_review=12))[0]
                  for url in MATRIX}
     served = {
         rule.endpoint for rule in app.url_map.iter_rules()
@@ -154,7 +171,8 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
     draft = make_application(State.DRAFT, applicant=applicant)
     draft_file = content.add_attachment(draft, actor=applicant, filename="plan.pdf", data=PDF)
     granted = decision = report = report_file = change = None
-    if any(name in url for name in ("{granted}", "{decision}", "{letter}", "{change}")):
+    if any(name in url for name in ("{granted}", "{decision}", "{letter}", "{change}",
+                                    "{reference}")):
         granted = make_application(State.GRANTED, applicant=applicant)
         decision = granted.current_decision
     if "{report" in url:
@@ -162,6 +180,12 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
         report_file = report_ops.add_report_attachment(report, actor=applicant,
                                                        filename="plan.pdf", data=PDF)
         report_ops.submit_report(report, actor=applicant)
+    portfolio_review = None
+    if "{portfolio_review}" in url:
+        portfolio_review = record_review(actor=staff["officer"], held_on=today(),
+                                         title="Portföljgenomgång", notes="", items=[{
+                                             "choice": "fill_gap", "gap": "Inget i Laxå.",
+                                             "reason": "Ingen pilot där än."}])
     if "{change}" in url:
         change = amendments.request_change(granted, actor=applicant, change=amendments.ChangeInput(
             reason="Mer tid.", new_project_end=decision.project_end + timedelta(days=30)))
@@ -182,7 +206,8 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
                         decision=decision and decision.id,
                         letter=decision and decision.letter.id, year=today().year,
                         report=report and report.id, report_file=report_file and report_file.id,
-                        change=change and change.id)
+                        change=change and change.id, reference=granted and granted.reference,
+                        portfolio_review=portfolio_review and portfolio_review.id)
 
     response = client.get(target)
 
@@ -338,3 +363,18 @@ def test_a_workflow_post_without_csrf_token_is_refused_and_changes_nothing(
     session.expire_all()
     assert session.get(Application, application.id).state == State.SUBMITTED
     assert audit_event_count() == events_before
+
+
+def test_the_applicants_timelines_leave_out_the_regions_internal_steps(
+    make_user, make_application, signed_in, staff
+) -> None:
+    applicant = make_user("applicant")
+    case = make_application(State.SUBMITTED, applicant=applicant)
+    review_case(case, officer=staff["officer"], reviewers=[])
+    assessment.assign_reviewer(case, actor=staff["officer"], reviewer=staff["reviewer"])
+    session.commit()
+
+    text = page(signed_in(applicant).get("/mina-ansokningar/")).text
+
+    assert "Ansökan skickades in" in text
+    assert "tilldelades som granskare" not in text and staff["reviewer"].name not in text
