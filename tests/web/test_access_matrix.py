@@ -131,6 +131,13 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     "/portfolj/genomgangar/ny":            (LOGIN,  403,    403,    200,    200,    403,    403),
     "/portfolj/genomgangar/{portfolio_review}":
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/api/v1/pilots":                      (200,    200,    200,    200,    200,    200,    200),
+    "/api/v1/pilots.csv":                  (200,    200,    200,    200,    200,    200,    200),
+    "/api/v1/pilots/{reference}":          (200,    200,    200,    200,    200,    200,    200),
+    "/api/v1/learnings":                   (200,    200,    200,    200,    200,    200,    200),
+    "/api/v1/learnings.csv":               (200,    200,    200,    200,    200,    200,    200),
+    "/api/v1/360giving.json":              (200,    200,    200,    200,    200,    200,    200),
+    "/api/v1/openapi.json":                (200,    200,    200,    200,    200,    200,    200),
     "/api/v1/pots":                        (200,    200,    200,    200,    200,    200,    200),
     "/api/v1/ledger":                      (401,    403,    403,    403,    403,    200,    200),
 }
