@@ -27,6 +27,7 @@ from grants.operations import assessment as assessment_ops
 from grants.operations import content
 from grants.operations import decisions as decision_ops
 from grants.operations import finance as finance_ops
+from grants.operations import portfolio as portfolio_ops
 from grants.operations import reports as report_ops
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
@@ -359,8 +360,47 @@ def seed_demo() -> bool:
                                                          kind=kind, reference=reference))
         if title in AFTER_THE_GRANT:
             AFTER_THE_GRANT[title](application, applicant, users)
+    _portfolio(users["olof@regionorebrolan.example"])
     session.flush()
     return True
+
+
+PORTFOLIO = {
+    # title: levers, horizon, the officers' internal note
+    "Kvällsöppet på fritidsgården": (["culture", "built_environment"], "near",
+                                     "Följ lokalfrågan med fritidsförvaltningen."),
+    "Studiecirkel för nyanlända föräldrar": (["culture"], "next", ""),
+    "Mattecoacher i mellanstadiet": (["culture", "money"], "next",
+                                     "Kandidat att sprida till fler kommuner."),
+    "Sommarjobb i naturvård": (["money"], "near", ""),
+    "Nattvandring med föräldrar": (["governance"], "new", ""),
+    "Läsfrämjande på fritids": (["culture", "data"], "next", ""),
+}
+
+
+def _portfolio(officer: User) -> None:
+    """Levers and horizons on the public pilots, two relations and one portfolio review, so
+    the portfolio map has something to show (and its gaps)."""
+    pilots = {a.title: a for a in session.scalars(sa.select(Application).where(
+        Application.title.in_(list(PORTFOLIO))))}
+    for title, (levers, horizon, note) in PORTFOLIO.items():
+        portfolio_ops.tag_pilot(pilots[title], actor=officer, levers=levers, horizon=horizon,
+                                note=note)
+    portfolio_ops.relate_pilots(pilots["Läsfrämjande på fritids"],
+                                pilots["Studiecirkel för nyanlända föräldrar"], actor=officer,
+                                kind="builds_on", note="Samma föräldranätverk.")
+    portfolio_ops.relate_pilots(pilots["Nattvandring med föräldrar"],
+                                pilots["Kvällsöppet på fritidsgården"], actor=officer,
+                                kind="related_to")
+    portfolio_ops.record_review(
+        actor=officer, held_on=today(), title="Portföljgenomgång hösten",
+        notes="Kärngruppen gick igenom alla piloter.", items=[
+            {"choice": "continue", "application_id": pilots["Mattecoacher i mellanstadiet"].id,
+             "reason": "Goda resultat; sprid till fler skolor."},
+            {"choice": "fill_gap", "gap": "Inga piloter om goda relationer i Laxå.",
+             "focus_area_code": "parent_child", "municipality_code": "1860",
+             "reason": "Norra länet saknas helt i portföljen."},
+        ])
 
 
 def _amend(application: Application, applicant: User, users: dict[str, User]) -> None:
