@@ -148,7 +148,8 @@ def fill_application(application: Application, actor: User, *, title: str | None
     )
     content.save_target(
         application, actor=actor, focus_areas=["leisure", "safe_neighbourhood"],
-        municipalities=["1880"], age_bands=["13-15", "16-19"],
+        municipalities=[application.organisation.municipality_code or "1880"],
+        age_bands=["13-15", "16-19"],
         target_group="Unga 13–19 år i bostadsområdet, med särskilt fokus på flickor.",
         participants_girls=30, participants_boys=25, participants_other=5,
     )
