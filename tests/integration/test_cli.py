@@ -7,7 +7,16 @@ import sqlalchemy as sa
 from grants import create_app
 from grants.db import session
 from grants.demo import APPLICATIONS, POTS
-from grants.models import Application, AuditEvent, DecisionAmount, Municipality, Pot, User
+from grants.models import (
+    Application,
+    AuditEvent,
+    Decision,
+    DecisionAmount,
+    Municipality,
+    Pot,
+    User,
+)
+from grants.operations.finance import verify_ledger
 from workflows import State, mermaid_diagram
 
 
@@ -92,10 +101,15 @@ def test_demo_seed_adds_every_state_once_with_real_history(app) -> None:
         sa.select(sa.func.count()).select_from(AuditEvent)
         .where((AuditEvent.from_state != AuditEvent.to_state) | (AuditEvent.trigger == "create"))
     )
-    assert state_changes == len(APPLICATIONS) + sum(len(steps) for *_, steps in APPLICATIONS)
-    granted = session.scalar(sa.select(sa.func.sum(DecisionAmount.amount))) or 0
-    assert granted > 0
-    assert sum(p.committed for p in session.scalars(sa.select(Pot))) == granted
+    # Afterwards one demo pilot is cancelled (a state change) and one amended (none).
+    assert state_changes == len(APPLICATIONS) + sum(len(steps) for *_, steps in APPLICATIONS) + 1
+    assert session.scalar(sa.select(sa.func.count()).select_from(Decision).where(
+        Decision.kind != "decision")) == 2
+    originals = session.scalar(sa.select(sa.func.sum(DecisionAmount.amount)).join(Decision)
+                               .where(Decision.kind == "decision")) or 0
+    assert originals > 0
+    assert sum(p.committed for p in session.scalars(sa.select(Pot))) == originals
+    assert verify_ledger() == []
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0 and "finns redan" in second.output
     assert session.scalar(sa.select(sa.func.count()).select_from(Application)) == len(APPLICATIONS)
