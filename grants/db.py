@@ -57,6 +57,16 @@ def sql_in(values: Iterable[Any]) -> str:
     return ", ".join(f"'{getattr(v, 'value', v)}'" for v in values)
 
 
+def swedish_text_search(*columns: Any) -> Any:
+    """``to_tsvector('swedish', a || ' ' || b …)``: the document the register's full-text search
+    reads on PostgreSQL, written the same way in its GIN indexes (so the planner uses them) and
+    in the query. The columns must be NOT NULL text."""
+    document = columns[0]
+    for column in columns[1:]:
+        document = document.op("||")(sa.literal_column("' '")).op("||")(column)
+    return sa.func.to_tsvector(sa.literal_column("'swedish'"), document)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -20,9 +20,9 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, raiseload, selectinload
 
-from grants.db import session
+from grants.db import session, swedish_text_search
 from grants.models import (
     Application,
     Decision,
@@ -290,7 +290,11 @@ def _pilot(application: Application) -> PublicPilot:
 
 _PILOT_OPTIONS = (
     selectinload(Application.municipalities), selectinload(Application.focus_areas),
-    selectinload(Application.decisions).selectinload(Decision.amounts),
+    # Only the amounts: who decided and presented, and the report dues, are never public (and
+    # would cost queries); raiseload makes reaching them from a public page an error.
+    selectinload(Application.decisions).options(
+        selectinload(Decision.amounts), raiseload(Decision.decided_by),
+        raiseload(Decision.presented_by), raiseload(Decision.report_dues)),
 )
 
 
@@ -357,15 +361,18 @@ def _search(text: str) -> Any:
     stemming ("fritidsgårdar" finds "fritidsgård"); SQLite: every word must appear somewhere
     (case-insensitive). The text is always a bound parameter."""
     if session.get_bind().dialect.name == "postgresql":
-        query = sa.func.plainto_tsquery("swedish", text)
-
-        def matches(*columns: Any) -> Any:
-            document = sa.func.to_tsvector("swedish", sa.func.concat_ws(" ", *columns))
-            return document.bool_op("@@")(query)
-
-        learned = _published_reports().where(matches(
-            Report.learned_worked, Report.learned_not_worked, Report.learned_for_others))
-        return sa.or_(matches(Application.title, Application.summary), sa.exists(learned))
+        # The same expressions as the GIN indexes (grants.db.swedish_text_search), and a UNION
+        # of ids rather than OR/EXISTS, so that each side can use its index.
+        query = sa.func.plainto_tsquery(sa.literal_column("'swedish'"), text)
+        pilot = aliased(Application)
+        return Application.id.in_(sa.union(
+            sa.select(pilot.id).where(
+                swedish_text_search(pilot.title, pilot.summary).bool_op("@@")(query)),
+            sa.select(Report.application_id).where(
+                Report.state == ReportState.APPROVED.value, Report.learnings_public.is_(True),
+                swedish_text_search(Report.learned_worked, Report.learned_not_worked,
+                                    Report.learned_for_others).bool_op("@@")(query)),
+        ))
     conditions = []
     for word in text.split()[:10]:
         def contains(column: Any, word: str = word) -> Any:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.db import Base, UTCDateTime, utcnow
+from grants.db import Base, UTCDateTime, swedish_text_search, utcnow
 from grants.models.content import (
     Attachment,
     BudgetLine,
@@ -188,6 +188,13 @@ class Application(Base):
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.reference or 'draft'} {self.state}>"
+
+
+sa.Index(
+    "ix_application_search", swedish_text_search(Application.title, Application.summary),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+"""The public register's full-text search (PostgreSQL only; SQLite searches without it)."""
 
 
 class CaseCounter(Base):

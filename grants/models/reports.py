@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.db import Base, UTCDateTime, sql_in, utcnow
+from grants.db import Base, UTCDateTime, sql_in, swedish_text_search, utcnow
 from grants.models.content import Attachment, CoFinancingKind, CostType, ResultIndicator
 from grants.models.decisions import ReportKind
 from workflows import ReportState
@@ -137,6 +137,15 @@ class Report(Base):
     @property
     def co_financing_total(self) -> int:
         return sum(line.amount for line in self.co_financing)
+
+
+sa.Index(
+    "ix_report_learnings_search",
+    swedish_text_search(Report.learned_worked, Report.learned_not_worked,
+                        Report.learned_for_others),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+"""The register's search over published learnings (PostgreSQL only)."""
 
 
 class ReportIndicatorOutcome(Base):
