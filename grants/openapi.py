@@ -392,13 +392,15 @@ def document() -> dict[str, Any]:
                 operation_id="learningsCsv", tags=["Register"]),
             "/api/v1/360giving.json": _get(
                 "Beviljade piloter enligt 360Giving",
-                "Alla piloter som fått stöd som ett paket enligt 360Giving Data Standard: "
+                "Alla piloter som fått stöd (eller de som registrets filter väljer, som för "
+                "CSV-filen) som ett paket enligt 360Giving Data Standard: "
                 "valuta SEK, belopp i hela kronor, organisationer med identifierare enligt "
                 "org-id.guide (SE-ON + organisationsnummer), kommuner med SCB:s kommunkod. "
                 "Inga personuppgifter." + CACHE_NOTE,
                 {"200": _json_response("Paketet.", _ref("ThreeSixtyGivingPackage")),
-                 "304": NOT_MODIFIED},
-                parameters=[IF_NONE_MATCH], operation_id="threeSixtyGiving",
+                 "304": NOT_MODIFIED, "400": BAD_FILTER},
+                parameters=[*_register_parameters(csv=True), IF_NONE_MATCH],
+                operation_id="threeSixtyGiving",
                 tags=["Register"]),
             "/api/v1/openapi.json": _get(
                 "Det här dokumentet",

@@ -400,10 +400,14 @@ def learnings_csv() -> Response:
 
 @bp.get("/360giving.json")
 def threesixty_giving() -> Response:
-    """Every pilot that got a grant, as a 360Giving Data Standard package."""
-    pilots = list(every_pilot(Filters()))
-    body = threesixty.package(pilots, page_url=_page_url, source_url=_api_url,
-                              download_url=url_for("api.threesixty_giving", _external=True))
+    """Every pilot that got a grant (or those the register's filters match, as for the CSV), as
+    a 360Giving Data Standard package."""
+    filters = _register_filters()
+    pilots = list(every_pilot(filters))
+    body = threesixty.package(
+        pilots, page_url=_page_url, source_url=_api_url,
+        download_url=url_for("api.threesixty_giving", _external=True,
+                             **filters.as_params(sida=None)))
     return _cached(_json(body), _newest(pilots))
 
 

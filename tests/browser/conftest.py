@@ -16,7 +16,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -29,14 +29,15 @@ from grants import create_app
 from grants.completeness import today
 from grants.db import Base, create_db_engine, session
 from grants.demo import fill_application, review_case, write_report
-from grants.models import Application, ReportKind, User
+from grants.models import Application, Report, ReportKind, User
 from grants.operations import amendments as amendment_ops
 from grants.operations import assessment as assessment_ops
 from grants.operations import decisions as decision_ops
 from grants.operations import finance as finance_ops
+from grants.operations import portfolio as portfolio_ops
 from grants.operations import reports as report_ops
 from grants.operations.applications import create_draft_application, submit_application
-from grants.operations.content import add_attachment, save_project
+from grants.operations.content import add_attachment, save_project, save_target
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
 from tests.conftest import app_config, open_fund
@@ -104,6 +105,7 @@ class Seeded:
     decision_id: int
     handed_in_review_id: int
     after_grant: AfterGrant
+    register: RegisterPilots
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,19 @@ class AfterGrant:
     change_request_id: int
     closing_id: int
     final_report_id: int
+
+
+@dataclass(frozen=True)
+class RegisterPilots:
+    """The pilots seeded for the public register (see :func:`_seed_register`), by reference."""
+
+    kumla_followed_up: str
+    kumla_granted: str
+    hallsberg_leisure: str
+    kumla_school: str
+    kumla_submitted: str
+    kumla_followed_up_id: int
+    portfolio_review_id: int
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,23 @@ class LiveServer:
     final financial report (``final_report_id``) approved: the officer can close it, and
     closing releases the rest to this year."""
     final_report_id: int
+    kumla_followed_up: str
+    """The public register (_seed_register), by reference: KUMLA_FOLLOWED_UP_TITLE, on
+    Meningsfull fritid in Kumla, followed up, its learnings (KUMLA_LEARNINGS) published; it is
+    on the portfolio map (levers, horizon, an internal note) as ``kumla_followed_up_id``."""
+    kumla_granted: str
+    """KUMLA_GRANTED_TITLE: Meningsfull fritid in Kumla, granted, nothing reported yet; it
+    builds on the followed-up one (a relation with a note)."""
+    hallsberg_leisure: str
+    """HALLSBERG_LEISURE_TITLE: Meningsfull fritid in Hallsberg, granted."""
+    kumla_school: str
+    """KUMLA_SCHOOL_TITLE: in Kumla on another focus area (school), granted."""
+    kumla_submitted: str
+    """KUMLA_SUBMITTED_TITLE: Meningsfull fritid in Kumla, submitted only: not public."""
+    kumla_followed_up_id: int
+    portfolio_review_id: int
+    """A portfolio review (PORTFOLIO_REVIEW_TITLE): continue the followed-up Kumla pilot, and a
+    gap to fill."""
 
 
 # The smallest file the upload check takes for a PDF (it sniffs the first bytes).
@@ -184,6 +216,22 @@ CLOSING_TITLE = "Simskola på sommarlovet"
 REQUESTED_PAYMENT = 20_000
 CLOSING_PAID = 40_000
 CHANGE_REASON = "Studion blev klar en månad senare än planerat; vi behöver en månad till."
+
+# The public register (_seed_register): an association's pilots, 40 000 kr each this year.
+REGISTER_ORGANISATION = "Föreningen Unga i länet"
+KUMLA, HALLSBERG, LEISURE = "1881", "1861", "leisure"
+KUMLA_FOLLOWED_UP_TITLE = "Lovkollo i Kumla"
+KUMLA_GRANTED_TITLE = "Skejtpark som unga bygger i Kumla"
+HALLSBERG_LEISURE_TITLE = "Kvällsbad i Hallsberg"
+KUMLA_SCHOOL_TITLE = "Läxhjälp med unga mentorer i Kumla"
+KUMLA_SUBMITTED_TITLE = "Fiskeklubb för unga i Kumla"
+KUMLA_LEARNINGS = {
+    "worked": "Lovkollot fylldes när unga ledare själva bjöd in sina yngre syskon.",
+    "not_worked": "Anmälan via kommunens e-tjänst stoppade många; papperslappar fungerade bättre.",
+    "for_others": "Ha en busshållplats nära: föräldrarna körde inte till kollot.",
+}
+PORTFOLIO_NOTE = "Följ upp lokalfrågan med fritidsförvaltningen i Kumla."
+PORTFOLIO_REVIEW_TITLE = "Portföljgenomgång våren"
 
 
 def _seed() -> Seeded:
@@ -252,6 +300,7 @@ def _seed() -> Seeded:
                  background="", aim="", activities="", start_date=None, end_date=None,
                  partners="")
     after_grant = _seed_after_grant(assessed_case, users)
+    register = _seed_register(users, panel)
     session.commit()
     assert application.reference, "a submitted application has a case reference"
     return Seeded(case_reference=application.reference, draft_id=draft.id,
@@ -261,7 +310,7 @@ def _seed() -> Seeded:
                   open_review_id=open_review.id, decision_id=granted.current_decision.id,
                   handed_in_review_id=next(r.id for r in assessed.reviews
                                            if r.reviewer_id == panel[0].id),
-                  after_grant=after_grant)
+                  after_grant=after_grant, register=register)
 
 
 def _seed_after_grant(assessed_case: Callable[[str, str], Application],
@@ -309,6 +358,100 @@ def _seed_after_grant(assessed_case: Callable[[str, str], Application],
         payment_request_id=stage.payment_request.id, change_request_id=change.id,
         closing_id=closing.id, final_report_id=final.id,
     )
+
+
+def _seed_register(users: dict[str, User], panel: list[User]) -> RegisterPilots:
+    """An association's pilots for the public register: on Meningsfull fritid in Kumla one
+    followed up (its learnings published) and one granted, and one submitted (not public); on
+    Meningsfull fritid in Hallsberg; in Kumla on another focus area. The followed-up one is on
+    the portfolio map, the granted one builds on it, and a portfolio review continues it."""
+    organisation = create_organisation(name=REGISTER_ORGANISATION, org_number="802400-1235",
+                                       kind="association", municipality_code=KUMLA)
+    applicant = create_user(email="unga.i.lanet@example.se", name="Frida Föreningsdotter",
+                            password=PASSWORD, roles={"applicant"}, organisation=organisation)
+    officer, decider = users["officer"], users["decider"]
+
+    def submitted(title: str, summary: str, focus_areas: list[str],
+                  municipality: str) -> Application:
+        application = create_draft_application(actor=applicant, organisation=organisation,
+                                               title=title, summary=summary)
+        fill_application(application, applicant, requested=40_000)
+        save_target(application, actor=applicant, focus_areas=focus_areas,
+                    municipalities=[municipality], age_bands=["13-15", "16-19"],
+                    target_group="Unga 13–19 år.", participants_girls=20,
+                    participants_boys=20, participants_other=0)
+        submit_application(application, actor=applicant)
+        return application
+
+    def granted(*args: Any) -> Application:
+        application = submitted(*args)
+        review_case(application, officer=officer, reviewers=panel)
+        decision_ops.assess_application(
+            application, actor=officer, reason="Föreslås beviljas enligt ansökan.",
+            proposal="grant",
+            proposed_amounts={r.year: r.amount for r in application.requested_amounts})
+        terms = decision_ops.proposed_terms(application)
+        terms.jav_confirmed, terms.reasons = True, "Piloten svarar väl mot fondens kriterier."
+        decision_ops.grant_application(application, actor=decider, terms=terms)
+        return application
+
+    followed_up = granted(KUMLA_FOLLOWED_UP_TITLE, "Ett sommarlovskollo som unga leder.",
+                          [LEISURE], KUMLA)
+    report = write_report(followed_up, ReportKind.FOLLOW_UP, applicant)
+    publish_learnings(report, applicant, **KUMLA_LEARNINGS)
+    report_ops.submit_report(report, actor=applicant)
+    report_ops.approve_report(report, actor=officer, note="Tack för rapporten.")
+    kumla_granted = granted(KUMLA_GRANTED_TITLE, "Unga ritar och bygger en skejtpark.",
+                            [LEISURE, "safe_neighbourhood"], KUMLA)
+    hallsberg = granted(HALLSBERG_LEISURE_TITLE, "Badhuset öppet för unga två kvällar i veckan.",
+                        [LEISURE], HALLSBERG)
+    school = granted(KUMLA_SCHOOL_TITLE, "Gymnasieelever hjälper högstadieelever med läxorna.",
+                     ["school"], KUMLA)
+    waiting = submitted(KUMLA_SUBMITTED_TITLE, "En fiskeklubb vid Kvarntorpssjön.", [LEISURE],
+                        KUMLA)
+
+    portfolio_ops.tag_pilot(followed_up, actor=officer, levers=["culture", "built_environment"],
+                            horizon="next", note=PORTFOLIO_NOTE)
+    portfolio_ops.relate_pilots(kumla_granted, followed_up, actor=officer, kind="builds_on",
+                                note="Samma unga ledare.")
+    review = portfolio_ops.record_review(
+        actor=officer, held_on=today(), title=PORTFOLIO_REVIEW_TITLE,
+        notes="Kärngruppen gick igenom piloterna i Kumla.", items=[
+            {"choice": "continue", "application_id": followed_up.id,
+             "reason": "Goda resultat och lärdomar som andra kan använda."},
+            {"choice": "fill_gap", "gap": "Inga piloter om skolgång i Hallsberg.",
+             "focus_area_code": "school", "municipality_code": HALLSBERG,
+             "reason": "Södra länet saknas för skolgången."},
+        ])
+    references = [a.reference for a in (followed_up, kumla_granted, hallsberg, school, waiting)]
+    assert all(references), "every submitted application has a case reference"
+    return RegisterPilots(*references, kumla_followed_up_id=followed_up.id,
+                          portfolio_review_id=review.id)
+
+
+def publish_learnings(report: Report, actor: User, *, worked: str, not_worked: str,
+                      for_others: str) -> None:
+    """Save ``report`` (filled by grants.demo.write_report) again as its owner would, with
+    these learnings and «Lärdomarna får publiceras» ticked."""
+    rows = {
+        "indicator_outcomes": [{"indicator_id": o.indicator_id, "outcome": o.outcome,
+                                "outcome_girls": o.outcome_girls,
+                                "outcome_boys": o.outcome_boys, "comment": o.comment}
+                               for o in report.indicator_outcomes],
+        "participants": [{"age_band": p.age_band, "girls": p.girls, "boys": p.boys,
+                          "other": p.other} for p in report.participants],
+        "costs": [{"year": c.year, "cost_type": c.cost_type, "description": c.description,
+                   "amount": c.amount} for c in report.costs],
+        "co_financing": [{"year": c.year, "kind": c.kind, "funder": c.funder,
+                          "amount": c.amount} for c in report.co_financing],
+        # Stored by question id as text (JSON); the operation takes the ids.
+        "checklist_outcomes": {int(k): v for k, v in report.checklist_outcomes.items()},
+    }
+    kept = {f.name: getattr(report, f.name) for f in fields(report_ops.ReportContent)
+            if f.name not in rows and hasattr(report, f.name)}
+    report_ops.save_report(report, actor=actor, content=report_ops.ReportContent(**{
+        **kept, **rows, "learned_worked": worked, "learned_not_worked": not_worked,
+        "learned_for_others": for_others, "learnings_public": True}))
 
 
 @pytest.fixture(scope="module")
@@ -362,6 +505,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             change_request_id=seeded.after_grant.change_request_id,
             closing_id=seeded.after_grant.closing_id,
             final_report_id=seeded.after_grant.final_report_id,
+            kumla_followed_up=seeded.register.kumla_followed_up,
+            kumla_granted=seeded.register.kumla_granted,
+            hallsberg_leisure=seeded.register.hallsberg_leisure,
+            kumla_school=seeded.register.kumla_school,
+            kumla_submitted=seeded.register.kumla_submitted,
+            kumla_followed_up_id=seeded.register.kumla_followed_up_id,
+            portfolio_review_id=seeded.register.portfolio_review_id,
         )
     finally:
         server.shutdown()

@@ -20,7 +20,13 @@ from playwright.sync_api import Page, expect
 
 from grants.completeness import SECTION_BY_KEY, SECTIONS, today
 from grants.views.sections import HANDLERS
-from tests.browser.conftest import PANEL, LiveServer, Violation
+from tests.browser.conftest import (
+    KUMLA_FOLLOWED_UP_TITLE,
+    PANEL,
+    PORTFOLIO_REVIEW_TITLE,
+    LiveServer,
+    Violation,
+)
 
 FAILING_IMPACTS = {"serious", "critical"}
 SHOWN_TARGETS = 3
@@ -39,7 +45,9 @@ class Scan:
     LiveServer): the pilots ``{pilot}``, ``{reporting}`` and ``{closing}``, the reporting pilot's
     ``{stage_report}`` (approved), ``{waiting_report}`` (handed in), ``{follow_up_draft}``
     (empty), ``{payment_request}`` and ``{change_request}``, and the closing pilot's
-    ``{final_report}``."""
+    ``{final_report}``; in the public register (see LiveServer) the followed-up Kumla pilot's
+    reference ``{public_pilot}`` and id ``{portfolio_pilot}`` (on the portfolio map, with a
+    relation), and the portfolio review ``{portfolio_review}``."""
     status: int = 200
     refuse: Callable[[Page], int] | None = None
     """Brings the opened page into an error state; returns the response status it got."""
@@ -65,6 +73,8 @@ class Scan:
             stage_report=server.stage_report_id, waiting_report=server.waiting_report_id,
             follow_up_draft=server.follow_up_draft_id, payment_request=server.payment_request_id,
             change_request=server.change_request_id, final_report=server.final_report_id,
+            public_pilot=server.kumla_followed_up, portfolio_pilot=server.kumla_followed_up_id,
+            portfolio_review=server.portfolio_review_id,
         )
 
 
@@ -226,6 +236,16 @@ def cancel_without_reasons_or_jav(page: Page) -> int:
 def pay_more_than_requested(page: Page) -> int:
     page.get_by_label("Belopp att betala ut (kr)").fill("999 999")
     return _submit(page, "Betala ut")
+
+
+def review_without_anything(page: Page) -> int:
+    # No date, no title and no decisions: the form's own messages at the fields.
+    page.get_by_label("Datum för genomgången").fill("")
+    return _submit(page, "Spara genomgången")
+
+
+def relation_without_pilot(page: Page) -> int:
+    return _submit(page, "Lägg till relationen")
 
 
 APPLICATION_HEADINGS = tuple(section.title for section in SECTIONS)
@@ -396,6 +416,47 @@ SCANS = [
         for scan in (Scan(role, "start", "/"), Scan(role, "cases-forbidden", "/handlaggning/",
                                                     status=403))
     ),
+    # Open by default: the register, a pilot's public record, the learnings, the open map.
+    Scan("anonymous", "pilots", "/piloter", headings=("Piloter som fått stöd",)),
+    Scan("anonymous", "pilots-filtered", "/piloter?insatsomrade=leisure&kommun=1881"
+         "&sortering=titel", headings=("2 piloter", KUMLA_FOLLOWED_UP_TITLE)),
+    Scan("anonymous", "pilots-search", "/piloter?q=kumla", headings=("Piloter som fått stöd",)),
+    Scan("anonymous", "pilots-bad-value", "/piloter?kommun=9999&status=okand", status=400,
+         alert=True, headings=("Sökningen kunde inte göras",)),
+    Scan("anonymous", "pilots-past-the-end", "/piloter?sida=99",
+         headings=("Piloter som fått stöd",)),
+    Scan("anonymous", "public-pilot", "/piloter/{public_pilot}",
+         headings=(KUMLA_FOLLOWED_UP_TITLE, "Beviljat stöd", "Resultat", "Deltagare", "Lärdomar",
+                   "Införande i ordinarie verksamhet")),
+    Scan("anonymous", "learnings", "/larande", headings=("Lärdomar från piloterna",)),
+    Scan("anonymous", "learnings-filtered", "/larande?insatsomrade=leisure&tema=tips",
+         headings=("Lärdomar från piloterna", KUMLA_FOLLOWED_UP_TITLE)),
+    Scan("anonymous", "learnings-bad-value", "/larande?tema=okand", status=400, alert=True),
+    Scan("anonymous", "open-portfolio", "/portfoljen",
+         headings=("Portföljen – piloterna tillsammans", "Hur piloterna hänger ihop")),
+    Scan("applicant", "pilots", "/piloter?insatsomrade=leisure"),
+    *(
+        scan
+        for role in ("officer", "decider")
+        for scan in (
+            Scan(role, "portfolio", "/portfolj",
+                 headings=("Portföljen", "Insatsområde och kommun", "Hävstång och horisont")),
+            Scan(role, "portfolio-relations", "/portfolj/relationer",
+                 headings=("Relationer mellan piloter",)),
+            Scan(role, "portfolio-reviews", "/portfolj/genomgangar",
+                 headings=("Portföljgenomgångar",)),
+            Scan(role, "portfolio-new-review", "/portfolj/genomgangar/ny",
+                 headings=("För in en portföljgenomgång",)),
+            Scan(role, "portfolio-pilot", "/portfolj/piloter/{portfolio_pilot}",
+                 headings=("Platsen i portföljen", "Relationer till andra piloter")),
+            Scan(role, "portfolio-review", "/portfolj/genomgangar/{portfolio_review}",
+                 headings=(PORTFOLIO_REVIEW_TITLE, "Beslut")),
+        )
+    ),
+    Scan("officer", "portfolio-new-review-refused", "/portfolj/genomgangar/ny",
+         refuse=review_without_anything),
+    Scan("officer", "portfolio-relation-refused", "/portfolj/piloter/{portfolio_pilot}",
+         refuse=relation_without_pilot),
 ]
 
 

@@ -606,3 +606,14 @@ def test_a_crash_in_the_api_is_a_logged_json_500_without_details(
     assert json_of(response)["error"].startswith("Ett oväntat fel inträffade.")
     assert "hemlig-detalj-4711" not in response.get_data(as_text=True)
     assert [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
+
+
+def test_the_360giving_package_takes_the_registers_filters_like_the_csv(
+    client: FlaskClient, pilots
+) -> None:
+    followed = json_of(client.get("/api/v1/360giving.json?status=followed_up"))
+    refused = client.get("/api/v1/360giving.json?kommun=9999")
+
+    assert [grant["id"].endswith(pilots["followed_up"].reference)
+            for grant in followed["grants"]] == [True]
+    assert refused.status_code == 400 and "Okänd kommun" in json_of(refused)["error"]
