@@ -6,6 +6,7 @@ from forms.fields import ChoiceField
 from grants.identifiers import InvalidOrganisationNumber, normalise_organisation_number
 from grants.models import OrganisationKind
 from grants.operations.users import MIN_PASSWORD_LENGTH
+from grants.passwords import HINT as PASSWORD_HINT
 
 
 class LoginForm(FlaskForm):
@@ -41,7 +42,7 @@ class RegistrationForm(FlaskForm):
     )
     password = PasswordField(
         "Välj lösenord",
-        description=f"Minst {MIN_PASSWORD_LENGTH} tecken. En fras av flera ord är lätt att minnas.",
+        description=PASSWORD_HINT,
         validators=[
             DataRequired("Välj ett lösenord."),
             Length(min=MIN_PASSWORD_LENGTH,

@@ -33,11 +33,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api,
         applicant,
         decisions,
+        dossier,
         errors,
         finance,
         finance_exports,
         followup,
         officer,
+        password_reset,
         pilot_reports,
         portfolio,
         public,
@@ -51,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(password_reset.bp)
     app.register_blueprint(applicant.bp)
     app.register_blueprint(officer.bp)
     app.register_blueprint(admin.bp)
@@ -63,5 +66,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(followup.bp)
     app.register_blueprint(amendments.bp)
     app.register_blueprint(portfolio.bp)
+    app.register_blueprint(dossier.bp)
     cli.init_app(app)
     return app

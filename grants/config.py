@@ -39,6 +39,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         LOGIN_WINDOW_MINUTES=15,
         LOGIN_MAX_FAILURES_PER_ACCOUNT=5,
         LOGIN_MAX_FAILURES_PER_ADDRESS=20,
+        PASSWORD_RESET_MINUTES=60,  # how long a reset link works
         TRUSTED_PROXIES=0,  # how many proxies in front set X-Forwarded-For/-Proto
     )
     # PILOTFONDEN_SECRET_KEY → SECRET_KEY; values that parse as JSON (numbers, true) are typed.

@@ -65,14 +65,26 @@ def init_app(app: Flask) -> None:
             from flask_login import current_user
 
             started = g.get("request_started", time.perf_counter())
+            path = _loggable_path()
             access_log.info(
-                "%s %s %s", request.method, request.path, response.status_code,
+                "%s %s %s", request.method, path, response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "user_id": current_user.get_id() if current_user.is_authenticated else None,
                 },
             )
         return response
+
+
+SECRET_IN_PATH = frozenset({"token"})
+"""URL parts that are secrets (a password-reset link): logged as the route's pattern."""
+
+
+def _loggable_path() -> str:
+    """The request's path for the access log, with secret URL parts left out."""
+    if request.url_rule is not None and SECRET_IN_PATH & set(request.view_args or {}):
+        return request.url_rule.rule
+    return request.path

@@ -54,6 +54,7 @@ CASE_EVENTS: dict[str, str] = {
     "relate_pilots": "Relationen {source} {kind_label} {target} lades till i portföljen",
     "unrelate_pilots": "Relationen {source} {kind_label} {target} togs bort ur portföljen",
     "portfolio_review": "Portföljgenomgången {held_on} beslutade: {choice_label}",
+    "download_dossier": "Ärendeakten laddades ned",
 }
 """What the audit events that do not change the state say in the case history."""
 

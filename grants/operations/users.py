@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
 
-from grants.db import session
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadData
+
+from grants.db import session, utcnow
 from grants.identifiers import InvalidOrganisationNumber, normalise_organisation_number
-from grants.models import Municipality, Organisation, OrganisationKind, User
+from grants.mail import queue_message
+from grants.models import Municipality, Organisation, OrganisationKind, OutboxMessage, User
 from grants.operations.errors import InvalidInput, NotPermitted
+from grants.passwords import (
+    MIN_LENGTH,
+    check_password,
+    make_reset_token,
+    password_fingerprint,
+    read_reset_token,
+)
 from workflows import Role
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = MIN_LENGTH
+RESET_MAILS_PER_HOUR = 3
+log = logging.getLogger(__name__)
 
 
 def create_organisation(
@@ -47,7 +64,8 @@ def create_user(
     municipality_code: str | None = None,
 ) -> User:
     """Create a user with a hashed password; raises InvalidInput for a taken e-mail, an unknown
-    role or municipality, a short password or an applicant without an organisation.
+    role or municipality, a password the policy refuses (grants.passwords) or an applicant
+    without an organisation.
 
     ``title`` is printed in decision letters; ``municipality_code`` lets the officer see a
     reviewer's likely conflicts of interest."""
@@ -62,8 +80,7 @@ def create_user(
         problems.append(f"Okänd roll: {', '.join(sorted(unknown))}.")
     if not roles:
         problems.append("Ange minst en roll.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken.")
+    problems.extend(check_password(password, email=email, name=name))
     if Role.APPLICANT.value in roles and organisation is None:
         problems.append("En sökande måste höra till en organisation.")
     if not name.strip():
@@ -131,3 +148,71 @@ def confirm_membership(person: User, *, actor: User) -> None:
         raise NotPermitted("Bara en bekräftad medlem av organisationen kan bekräfta andra.")
     person.membership_confirmed = True
     session.flush()
+
+
+# Password reset ------------------------------------------------------------------------------
+
+
+def request_password_reset(email: str, *, reset_url: Callable[[str], str]) -> bool:
+    """Queue a reset link for the active account with ``email``; returns whether one was queued.
+
+    Nothing happens for an unknown or deactivated address, nor once ``RESET_MAILS_PER_HOUR``
+    links have been queued for the account within the last hour (the outbox rows are counted by
+    their key, ``password-reset:<user id>:…``), so the form cannot be used to flood a mailbox.
+    The caller answers the same either way. ``reset_url`` turns a token into the link's URL.
+    """
+    user = session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        return False
+    prefix = f"password-reset:{user.id}:"
+    recent = session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.key.startswith(prefix, autoescape=True),
+            OutboxMessage.created_at > utcnow() - timedelta(hours=1),
+        )
+    ) or 0
+    if recent >= RESET_MAILS_PER_HOUR:
+        log.warning("password reset for user %s not queued: %s already this hour", user.id, recent)
+        return False
+    minutes = int(current_app.config["PASSWORD_RESET_MINUTES"])
+    link = reset_url(make_reset_token(user.id, user.password_hash))
+    body = (
+        f"Hej {user.name}!\n\n"
+        "Någon, förhoppningsvis du, har bett om att få byta lösenord till ditt konto i "
+        "Pilotfonden, Region Örebro län.\n\n"
+        f"Välj ett nytt lösenord här (länken fungerar en gång och i {minutes} minuter):\n"
+        f"{link}\n\n"
+        "Har du inte bett om det kan du strunta i det här meddelandet: ditt lösenord är "
+        "oförändrat.\n\n"
+        "Det här är ett automatiskt meddelande från Pilotfonden.\n"
+    )
+    queue_message(key=f"{prefix}{utcnow().isoformat()}:{secrets.token_hex(4)}",
+                  recipient=user.email, subject="Byt lösenord i Pilotfonden", body=body)
+    log.info("password reset link queued for user %s", user.id)
+    return True
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The active user a reset token was made for, or None if the token is tampered with,
+    expired, or already used (the password has changed since it was made)."""
+    try:
+        user_id, fingerprint = read_reset_token(token)
+    except BadData:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    if not secrets.compare_digest(fingerprint, password_fingerprint(user.password_hash)):
+        return None
+    return user
+
+
+def reset_password(user: User, password: str) -> None:
+    """Give ``user`` a new password (which ends every reset link made before); raises
+    InvalidInput with the policy's reasons."""
+    problems = check_password(password, email=user.email, name=user.name)
+    if problems:
+        raise InvalidInput(*problems)
+    user.set_password(password)
+    session.flush()
+    log.info("password reset for user %s", user.id)

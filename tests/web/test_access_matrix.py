@@ -42,6 +42,8 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     # page                                  anonym  applic  review  officer decider finance admin
     "/":                                   (200,    200,    200,    200,    200,    200,    200),
     "/healthz":                            (200,    200,    200,    200,    200,    200,    200),
+    "/glomt-losenord":                     (200,    200,    200,    200,    200,    200,    200),
+    "/aterstall-losenord/ogiltig":         (400,    400,    400,    400,    400,    400,    400),
     "/logga-in":                           (200,    OWN,    REVIEWS, STAFF, STAFF, FINANCE, PUBLIC),
     "/handlaggning/":                      (LOGIN,  403,    403,    200,    200,    403,    403),
     "/handlaggning/arenden/{case}":        (LOGIN,  403,    403,    200,    200,    403,    403),
@@ -57,6 +59,8 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     "/mina-ansokningar/{case}/kvitto":     (LOGIN,  200,    403,    403,    403,    403,    403),
     "/mina-ansokningar/{case}/ansokan.pdf": (LOGIN, 200,    403,    403,    403,    403,    403),
     "/handlaggning/arenden/{case}/ansokan.pdf":
+                                           (LOGIN,  403,    403,    200,    200,    403,    403),
+    "/handlaggning/arenden/{case}/arendeakt.zip":
                                            (LOGIN,  403,    403,    200,    200,    403,    403),
     "/handlaggning/arenden/{case}/bilagor/{file}":
                                            (LOGIN,  403,    403,    200,    200,    403,    403),

@@ -47,6 +47,7 @@ from grants.operations import portfolio as portfolio_ops
 from grants.operations import reports as report_ops
 from grants.operations.applications import create_draft_application, submit_application
 from grants.operations.users import create_user
+from grants.passwords import make_reset_token
 from tests.conftest import PASSWORD
 from tests.web.test_public_register import pilot_factory
 from workflows import State
@@ -353,6 +354,9 @@ def public_urls(world: World) -> list[Public]:
         Public("/personuppgifter"),
         Public("/logga-in"),
         Public("/registrera"),
+        Public("/glomt-losenord"),
+        Public(f"/aterstall-losenord/{reset_token()}", ("Välj nytt lösenord",)),
+        Public("/aterstall-losenord/ogiltig", ("Länken fungerar inte längre",), status=400),
         Public("/healthz", ('"status":"ok"',)),
         Public("/static/style.css"),
         Public("/static/app.js"),
@@ -428,6 +432,14 @@ def readable(body: bytes) -> str:
 # Deriving the public routes ----------------------------------------------------------------------
 
 
+def reset_token() -> str:
+    """A working password-reset token for the first user: the reset page opens for anyone who
+    holds one, so it is swept like the public pages."""
+    user = session.scalars(sa.select(User).order_by(User.id)).first()
+    assert user is not None
+    return make_reset_token(user.id, user.password_hash)
+
+
 def arguments(world: World) -> dict[str, Any]:
     """A value for each argument a route takes: real ids of the public pilot and its records
     (a protected route must ask for a login whatever it is asked about)."""
@@ -442,6 +454,7 @@ def arguments(world: World) -> dict[str, Any]:
         "review_id": public.reviews[0].id, "report_id": report.id, "attachment_id": 1,
         "letter_id": decision.letter.id, "decision_id": decision.id, "request_id": 1,
         "year": today().year, "section": "projekt", "fmt": "csv", "filename": "style.css",
+        "token": reset_token(),
     }
 
 
