@@ -8,6 +8,10 @@ officer's; deciders read them, and both record reviews.
 For anyone (``/portfoljen``): the same matrices and relations, without the internal notes,
 the relation notes and the reviews.
 
+The pilot list is paged (``?sida=``), and so are the relations when there are more than
+:data:`grants.portfolio.GRAPH_LIMIT`: the graph then draws the relations of the table's page,
+the newest first.
+
 Each form answers bad input with 422, the error summary and the typed values kept.
 """
 
@@ -38,7 +42,15 @@ from grants.models import (
 )
 from grants.operations import portfolio as portfolio_ops
 from grants.operations.errors import InvalidInput, NotPermitted
-from grants.portfolio import NOT_ASSESSED, portfolio_map, relation_graph, reviews
+from grants.portfolio import (
+    GRAPH_LIMIT,
+    NOT_ASSESSED,
+    Graph,
+    pilot_page,
+    portfolio_map,
+    relation_graph,
+    reviews,
+)
 from grants.register import PUBLIC_STATES, focus_area_names, municipality_names
 from grants.views.pagination import Pages, page_number
 from workflows import Role
@@ -67,25 +79,33 @@ def public_pilot_url(reference: str) -> str | None:
 @bp.get("/portfolj")
 @require_roles(*STAFF)
 def index() -> Any:
+    page = page_number(request.args.get("sida"))
     found = portfolio_map()
-    pages = Pages(page=page_number(request.args.get("sida")), total=len(found.pilots),
-                  per_page=PER_PAGE)
-    start = (pages.page - 1) * PER_PAGE
-    return render_template("portfolio/index.html", map=found, pages=pages,
-                           pilots=found.pilots[start:start + PER_PAGE])
+    return render_template("portfolio/index.html", map=found,
+                           pages=Pages(page=page, total=found.pilot_count, per_page=PER_PAGE),
+                           pilots=pilot_page(page, PER_PAGE))
+
+
+def _relation_pages(graph: Graph, page: int) -> Pages:
+    return Pages(page=page, total=graph.total, per_page=GRAPH_LIMIT)
 
 
 @bp.get("/portfoljen")
 def public_map() -> Any:
     """The open version: matrices, participants and relations, with no internal notes."""
-    return render_template("portfolio/public.html", map=portfolio_map(),
-                           graph=relation_graph(public=True))
+    page = page_number(request.args.get("sida"))
+    graph = relation_graph(public=True, page=page)
+    return render_template("portfolio/public.html", map=portfolio_map(), graph=graph,
+                           pages=_relation_pages(graph, page))
 
 
 @bp.get("/portfolj/relationer")
 @require_roles(*STAFF)
 def relations() -> Any:
-    return render_template("portfolio/relations.html", graph=relation_graph())
+    page = page_number(request.args.get("sida"))
+    graph = relation_graph(page=page)
+    return render_template("portfolio/relations.html", graph=graph,
+                           pages=_relation_pages(graph, page))
 
 
 # One pilot --------------------------------------------------------------------------------------

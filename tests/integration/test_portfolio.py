@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from grants.completeness import today
-from grants.db import session
+from grants.db import session, utcnow
 from grants.demo import write_report
 from grants.models import (
     Application,
@@ -31,7 +31,15 @@ from grants.models import (
 from grants.operations import portfolio as ops
 from grants.operations import reports as report_ops
 from grants.operations.errors import InvalidInput, NotPermitted
-from grants.portfolio import NOT_ASSESSED, portfolio_map, relation_graph
+from grants.operations.finance import change_reservation, committed_by_year, release_money
+from grants.portfolio import (
+    GRAPH_LIMIT,
+    NOT_ASSESSED,
+    Cell,
+    pilot_page,
+    portfolio_map,
+    relation_graph,
+)
 from grants.templating import event_text
 from workflows import State
 
@@ -329,7 +337,9 @@ def test_the_matrices_count_pilots_and_net_granted_amounts_per_cell(
     session.commit()
 
     found = portfolio_map()
-    assert [p.id for p in found.pilots] == sorted(
+    assert (found.pilot_count, found.total_amount) == (3, 3 * GRANT)
+    listed = pilot_page(1, 50)
+    assert [p.id for p in listed] == sorted(
         [orebro.id, kumla_1.id, kumla_2.id], key=lambda i: session.get(Application, i).reference)
     area = found.by_area
     assert len(area.columns) == 12  # every municipality, so that an empty one shows as a gap
@@ -354,8 +364,62 @@ def test_the_matrices_count_pilots_and_net_granted_amounts_per_cell(
     assert lever.cell(row["data"], column[NOT_ASSESSED]).amount == GRANT
     assert lever.is_gap(row["rules"], column["new"])
     assert not lever.is_gap(row["rules"], column[NOT_ASSESSED])  # empty there is no gap
-    assert [p.id for p in found.without_levers] == [kumla_2.id]
+    assert found.without_levers == 1
+    assert [p.id for p in listed if not p.levers] == [kumla_2.id]
     assert (lever.total.count, lever.total.amount) == (2, 2 * GRANT)
+
+
+def test_a_pilot_counts_in_each_of_its_cells_once_in_the_totals_and_net_of_releases(
+    make_application: Make, staff: dict[str, User]
+) -> None:
+    two_places, orebro = make_application(State.GRANTED), make_application(State.GRANTED)
+    two_places.municipalities = [session.get(Municipality, "1880"),
+                                 session.get(Municipality, "1881")]
+    year = next(iter(committed_by_year(two_places)))
+    release_money(two_places, actor=staff["officer"], year=year, amount=30_000,
+                  reason="Lägre kostnader än budgeterat.")
+    ops.tag_pilot(two_places, actor=staff["officer"], levers=["culture", "data"],
+                  horizon="new", note="")
+    session.commit()
+    net = GRANT - 30_000
+
+    found = portfolio_map()
+    assert (found.pilot_count, found.total_amount, found.without_levers) == (2, GRANT + net, 1)
+    area = found.by_area
+    row = {r.code: r for r in area.rows}
+    column = {c.code: c for c in area.columns}
+    leisure = row["leisure"]
+    assert area.cell(leisure, column["1880"]) == Cell(2, GRANT + net)
+    assert area.cell(leisure, column["1881"]) == Cell(1, net)
+    # In two municipalities and two focus areas: once in its row, column and grand totals.
+    assert area.row_totals["leisure"] == Cell(2, GRANT + net)
+    assert area.column_totals["1880"] == Cell(2, GRANT + net)
+    assert area.column_totals["1881"] == Cell(1, net)
+    assert area.total == Cell(2, GRANT + net)
+
+    lever = found.by_lever
+    culture = next(r for r in lever.rows if r.code == "culture")
+    new = next(c for c in lever.columns if c.code == "new")
+    assert lever.cell(culture, new) == Cell(1, net)
+    assert lever.column_totals["new"] == Cell(1, net)  # two levers, counted once
+    assert lever.total == Cell(1, net)
+    assert {p.id: p.amount for p in pilot_page(1, 50)} == {two_places.id: net, orebro.id: GRANT}
+
+
+def test_the_pilot_list_is_read_a_page_at_a_time_by_reference(
+    make_application: Make, staff: dict[str, User]
+) -> None:
+    pilots = [make_application(State.GRANTED) for _ in range(3)]
+    make_application(State.SUBMITTED)  # not public: never listed
+    ops.tag_pilot(pilots[1], actor=staff["officer"], levers=["rules", "culture"],
+                  horizon="next", note="")
+    session.commit()
+    by_reference = sorted(pilots, key=lambda p: p.reference)
+    first, second = pilot_page(1, 2), pilot_page(2, 2)
+    assert [p.id for p in first + second] == [p.id for p in by_reference]
+    assert pilot_page(3, 2) == []
+    tagged = next(p for p in first + second if p.id == pilots[1].id)
+    assert (tagged.levers, tagged.horizon, tagged.amount) == (("culture", "rules"), "next", GRANT)
 
 
 def test_participants_are_totalled_by_sex_overall_and_per_focus_area(
@@ -404,3 +468,65 @@ def test_the_relation_graph_lays_out_public_relations_and_hides_notes_publicly(
     assert graph.nodes[0].x == round(centre[0]) and graph.nodes[0].y < centre[1]
     assert all(e.path.startswith("M ") and " Q " in e.path for e in graph.edges)
     assert [e.note for e in relation_graph(public=True).edges] == ["", ""]
+
+
+def _many_pilots(make_application: Make, make_user: Callable[..., User],
+                 n: int) -> list[Application]:
+    """``n`` granted pilots; the year's pot is raised first so that it holds them all."""
+    change_reservation(actor=make_user("finance"), year=today().year, reserved=n * GRANT,
+                       reason="Fler piloter i testet.")
+    session.commit()
+    return [make_application(State.GRANTED) for _ in range(n)]
+
+
+def _relations(pilots: list[Application], officer: User, count: int) -> list[PilotRelation]:
+    """Test set-up: ``count`` relations between the pilots (each pair builds on and relates to
+    each other), one a minute, straight to the rows (the operation's audit events are not what
+    these tests are about)."""
+    start = utcnow() - timedelta(days=1)
+    pairs = [(a, b, kind) for i, a in enumerate(pilots) for b in pilots[i + 1:]
+             for kind in ("builds_on", "related_to")]
+    assert len(pairs) >= count
+    relations = [PilotRelation(from_id=a.id, to_id=b.id, kind=kind, note=f"Not {n}",
+                               created_at=start + timedelta(minutes=n), created_by_id=officer.id)
+                 for n, (a, b, kind) in enumerate(pairs[:count])]
+    session.add_all(relations)
+    session.commit()
+    return relations
+
+
+def test_more_relations_than_one_graph_shows_are_drawn_a_page_at_a_time_newest_first(
+    make_application: Make, make_user: Callable[..., User], staff: dict[str, User]
+) -> None:
+    pilots = _many_pilots(make_application, make_user, 13)  # 78 pairs, two relations each
+    relations = _relations(pilots, staff["officer"], GRAPH_LIMIT + 3)
+    newest_first = [r.id for r in reversed(relations)]
+
+    graph = relation_graph()
+    assert (graph.total, graph.offset, graph.partial) == (GRAPH_LIMIT + 3, 0, True)
+    assert [e.id for e in graph.edges] == newest_first[:GRAPH_LIMIT]
+    assert {n.id for n in graph.nodes} == {
+        i for e in graph.edges for i in (e.source.id, e.target.id)}
+    assert graph.description.startswith(
+        f"De {GRAPH_LIMIT} senast inlagda av {GRAPH_LIMIT + 3} relationer, mellan "
+        f"{len(graph.nodes)} piloter.")
+
+    rest = relation_graph(page=2)
+    assert [e.id for e in rest.edges] == newest_first[GRAPH_LIMIT:]
+    assert (rest.first, rest.last) == (GRAPH_LIMIT + 1, GRAPH_LIMIT + 3)
+    assert rest.description.startswith(
+        f"Relation {GRAPH_LIMIT + 1}–{GRAPH_LIMIT + 3} av {GRAPH_LIMIT + 3}, räknat från den "
+        "senast inlagda")
+    assert relation_graph(page=3).edges == []
+    assert {e.note for e in relation_graph(public=True).edges} == {""}
+
+    # Up to the limit, every relation is drawn, by reference as before.
+    for relation in relations[-3:]:
+        session.delete(relation)
+    session.commit()
+    graph = relation_graph()
+    assert (graph.total, len(graph.edges), graph.partial) == (GRAPH_LIMIT, GRAPH_LIMIT, False)
+    assert [(e.source.reference, e.target.reference) for e in graph.edges] == sorted(
+        (e.source.reference, e.target.reference) for e in graph.edges)
+    assert graph.description.startswith(
+        f"{len(graph.nodes)} piloter och {GRAPH_LIMIT} relationer.")

@@ -10,6 +10,7 @@ the error summary and the typed values kept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from grants.completeness import today
-from grants.db import session
+from grants.db import session, utcnow
 from grants.models import (
     Application,
     Municipality,
@@ -29,6 +30,9 @@ from grants.models import (
     pilot_lever,
 )
 from grants.operations import portfolio as ops
+from grants.operations.finance import change_reservation
+from grants.portfolio import GRAPH_LIMIT
+from grants.views import portfolio as portfolio_views
 from tests.conftest import csrf_token
 from tests.web.conftest import Element, error_summary, field_error, history, page
 from tests.web.test_query_counts import counting_queries
@@ -191,6 +195,101 @@ def test_the_relation_page_draws_the_graph_with_an_arrow_and_lists_every_relatio
     row = doc.one("table", id="relation-list").one("tbody").one("tr")
     assert RELATION_NOTE in row.text
     assert row.find("a").attrs["href"] == f"/portfolj/piloter/{seeded['kumla_1'].id}"
+
+
+def test_the_officers_pilot_list_is_paged_and_the_matrices_still_count_every_pilot(
+    seeded: dict[str, Any], staff: dict[str, User], signed_in: SignIn,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portfolio_views, "PER_PAGE", 2)  # three pilots: two pages
+    client = signed_in(staff["officer"])
+    by_reference = sorted(seeded[k].reference for k in ("orebro", "kumla_1", "kumla_2"))
+
+    def listed(doc: Element) -> list[str]:
+        rows = doc.one("table", id="pilot-list").one("tbody").find_all("tr")
+        return [r.one("a").text.removesuffix(": plats i portföljen") for r in rows]
+
+    first = page(client.get("/portfolj"))
+    assert listed(first) == by_reference[:2]
+    assert first.one("table", id="pilot-list").one("caption").text == (
+        "Beviljade piloter, sida 1 av 2")
+    assert first.one("a", rel="next").attrs["href"] == "/portfolj?sida=2#piloter"
+    assert "3 piloter med 300 000 kr beviljat." in first.one("p", class_="lead").text
+    second = page(client.get("/portfolj?sida=2"))
+    assert listed(second) == by_reference[2:]
+    assert second.one("a", rel="prev").attrs["href"] == "/portfolj?sida=1#piloter"
+    assert matrix(second, "area-matrix")[("Alla", "Alla")] == "3 piloter 300 000 kr"
+    assert "1 pilot har ingen hävstång angiven än" in second.text
+    past = page(client.get("/portfolj?sida=3"))
+    assert past.find("table", id="pilot-list") is None
+    assert "Sidan 3 finns inte; listan har 2 sidor." in past.text
+    for bad in ("0", "x", "-1", "²"):
+        assert client.get(f"/portfolj?sida={bad}").status_code == 400, bad
+
+
+def _many_relations(make_application: Make, make_user: Callable[..., User],
+                    officer: User, count: int) -> list[PilotRelation]:
+    """Test set-up: 13 pilots (the year's pot raised to hold them) and ``count`` relations
+    between them, one a minute, straight to the rows."""
+    change_reservation(actor=make_user("finance"), year=today().year, reserved=13 * 100_000,
+                       reason="Fler piloter i testet.")
+    session.commit()
+    pilots = [make_application(State.GRANTED, title=f"Pilot {n}") for n in range(13)]
+    start = utcnow() - timedelta(days=1)
+    pairs = [(a, b, kind) for i, a in enumerate(pilots) for b in pilots[i + 1:]
+             for kind in ("builds_on", "related_to")][:count]
+    relations = [PilotRelation(from_id=a.id, to_id=b.id, kind=kind, note=f"{RELATION_NOTE}-{n}",
+                               created_at=start + timedelta(minutes=n), created_by_id=officer.id)
+                 for n, (a, b, kind) in enumerate(pairs)]
+    session.add_all(relations)
+    session.commit()
+    return relations
+
+
+def test_more_relations_than_one_graph_shows_are_drawn_and_listed_a_page_at_a_time(
+    app: Flask, make_application: Make, make_user: Callable[..., User],
+    staff: dict[str, User], signed_in: SignIn
+) -> None:
+    relations = _many_relations(make_application, make_user, staff["officer"], GRAPH_LIMIT + 3)
+    newest = relations[-1]
+    total = GRAPH_LIMIT + 3
+    for client, url, anchor in ((signed_in(staff["decider"]), "/portfolj/relationer", ""),
+                                (app.test_client(), "/portfoljen", "#relationer")):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.get_data()) < 200_000, url  # not the whole graph at once
+        doc = page(response)
+        svg = doc.one("svg", class_="graph")
+        rows = doc.one("table", id="relation-list").one("tbody").find_all("tr")
+        # The graph and its text alternative show the same, newest, relations.
+        assert len(svg.find_all("path", class_="graph-edge")) == len(rows) == GRAPH_LIMIT
+        assert newest.source.reference in rows[0].text and newest.target.reference in rows[0].text
+        assert (f"Diagrammet visar de {GRAPH_LIMIT} senast inlagda av {total} relationer "
+                "mellan piloterna") in doc.text
+        assert svg.one("desc").text.startswith(
+            f"De {GRAPH_LIMIT} senast inlagda av {total} relationer")
+        assert doc.one("table", id="relation-list").one("caption").text == (
+            f"Relationer mellan piloter, 1–{GRAPH_LIMIT} av {total}, den senast inlagda först")
+        assert doc.one("a", rel="next").attrs["href"] == f"{url}?sida=2{anchor}"
+
+        rest = page(client.get(f"{url}?sida=2"))
+        rows = rest.one("table", id="relation-list").one("tbody").find_all("tr")
+        assert len(rest.one("svg", class_="graph").find_all("path", class_="graph-edge")) == 3
+        assert len(rows) == 3 and relations[0].source.reference in rows[-1].text
+        assert (f"Diagrammet visar relation {GRAPH_LIMIT + 1}–{total} av {total}, räknat från "
+                "den senast inlagda") in rest.text
+        assert rest.one("a", rel="prev").attrs["href"] == f"{url}?sida=1{anchor}"
+
+        past = page(client.get(f"{url}?sida=3"))
+        assert past.find("svg", class_="graph") is None
+        assert "Sidan 3 finns inte; relationerna ryms på 2 sidor." in past.text
+        assert client.get(f"{url}?sida=x").status_code == 400
+
+        text = response.get_data(as_text=True)
+        if url == "/portfoljen":
+            assert RELATION_NOTE not in text and "/portfolj/" not in text
+        else:
+            assert f"{RELATION_NOTE}-{total - 1}" in text
 
 
 # Query counts -----------------------------------------------------------------------------------
