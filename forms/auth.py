@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
-from forms.fields import ChoiceField
+from forms.fields import EMAIL_PATTERN, ChoiceField
 from grants.identifiers import InvalidOrganisationNumber, normalise_organisation_number
 from grants.models import OrganisationKind
 from grants.operations.users import MIN_PASSWORD_LENGTH
@@ -37,7 +37,7 @@ class RegistrationForm(FlaskForm):
     email = EmailField(
         "E-postadress",
         validators=[DataRequired("Fyll i din e-postadress."), Length(max=254),
-                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Ange en giltig e-postadress.")],
+                    Regexp(EMAIL_PATTERN, message="Ange en giltig e-postadress.")],
         render_kw={"autocomplete": "email"},
     )
     password = PasswordField(

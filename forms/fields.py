@@ -151,6 +151,10 @@ class MultiCheckboxField(_SwedishChoice, SelectMultipleField):
         self.data = [v for v in valuelist if v]
 
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+"""An e-mail address as far as a form can tell (the mail itself is the real check)."""
+
+
 class NoPersonalIdentityNumber:
     """Refuses text holding a personnummer: the fund never needs one, so none is stored."""
 
@@ -180,6 +184,7 @@ def text_field(label: str, max_length: int, *, multiline: bool = True, **kwargs:
 
 
 __all__ = [
+    "EMAIL_PATTERN",
     "ChoiceField",
     "CountField",
     "KronorField",

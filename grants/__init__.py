@@ -28,6 +28,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from grants import auth, cli, observability, security, templating
     from grants.views import (
+        accessibility,
+        accounts,
         admin,
         amendments,
         api,
@@ -67,5 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(amendments.bp)
     app.register_blueprint(portfolio.bp)
     app.register_blueprint(dossier.bp)
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(accessibility.bp)
     cli.init_app(app)
     return app

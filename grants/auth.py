@@ -64,12 +64,18 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    """The person a session belongs to: ``"<user id>:<session version>"`` (User.get_id), valid
+    only while the account is active and its version unchanged (see User.end_sessions)."""
+    user_id, _, version = session_id.partition(":")
     try:
         user = session.get(User, int(user_id))
+        wanted = int(version)
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != wanted:
+        return None
+    return user
 
 
 def require_roles(*roles: str) -> Callable[[F], F]:

@@ -24,6 +24,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         SECRET_KEY=DEFAULT_SECRET_KEY,
         DATABASE_URL="sqlite:///" + os.path.join(app.instance_path, "pilotfonden.sqlite3"),
         MAIL_FROM="Pilotfonden <pilotfonden@regionorebrolan.se>",
+        CONTACT_EMAIL="pilotfonden@regionorebrolan.se",  # shown to the public (/tillganglighet)
         MAIL_SERVER="",
         MAIL_PORT=25,
         MAIL_USERNAME="",

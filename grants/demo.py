@@ -26,6 +26,7 @@ from grants.operations import applications as ops
 from grants.operations import assessment as assessment_ops
 from grants.operations import content
 from grants.operations import decisions as decision_ops
+from grants.operations import feedback as feedback_ops
 from grants.operations import finance as finance_ops
 from grants.operations import portfolio as portfolio_ops
 from grants.operations import reports as report_ops
@@ -362,6 +363,12 @@ def seed_demo() -> bool:
         if title in AFTER_THE_GRANT:
             AFTER_THE_GRANT[title](application, applicant, users)
     _portfolio(users["olof@regionorebrolan.example"])
+    # Accessibility feedback waiting for an officer (/handlaggning/tillganglighet).
+    feedback_ops.send_feedback(feedback_ops.FeedbackInput(
+        description="När jag förstorar sidan till 400 % hamnar tabellen över budgeten utanför "
+                    "skärmen och jag kan inte se summan.",
+        page="Ansökan, avsnittet Budget", name="Kim", email="kim@example.se", wants_reply=True,
+    ), address="demo")
     session.flush()
     return True
 

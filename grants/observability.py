@@ -73,7 +73,7 @@ def init_app(app: Flask) -> None:
                     "path": path,
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "user_id": current_user.get_id() if current_user.is_authenticated else None,
+                    "user_id": current_user.id if current_user.is_authenticated else None,
                 },
             )
         return response

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from grants.letters import swedish_date
 from grants.money import format_kronor
 from grants.reference import AGE_BANDS
-from workflows import State, transition_for
+from workflows import FeedbackState, Role, State, transition_for
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -82,6 +83,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["kronor"] = format_kronor
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["role_label"] = lambda role: Role(role).label
+    app.jinja_env.filters["swedish_date"] = swedish_date
+    app.jinja_env.filters["feedback_state"] = lambda state: FeedbackState(state).label
     from grants.views.sections import leaf_fields
 
     app.jinja_env.globals.update(

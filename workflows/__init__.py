@@ -6,6 +6,7 @@ pages' button lists and the diagram are all derived from it.
 
 from workflows.engine import (
     APPLICATION,
+    FEEDBACK,
     REPORT,
     Subject,
     TransitionRefused,
@@ -15,12 +16,15 @@ from workflows.engine import (
     fire,
     mermaid_diagram,
 )
+from workflows.feedback import FeedbackState
 from workflows.reports import ReportState
 from workflows.states import State
 from workflows.table import TRANSITIONS, Role, Transition, transition_for
 
 __all__ = [
     "APPLICATION",
+    "FEEDBACK",
+    "FeedbackState",
     "REPORT",
     "ReportState",
     "Role",

@@ -16,6 +16,7 @@ from typing import Any
 
 from transitions import EventData, Machine
 
+from workflows.feedback import FEEDBACK_TRANSITIONS, FeedbackState
 from workflows.reports import REPORT_TRANSITIONS, ReportState
 from workflows.states import State
 from workflows.table import TRANSITIONS, Role, Transition
@@ -30,6 +31,8 @@ class Workflow:
     states: type[StrEnum]
     transitions: tuple[Transition, ...]
     finished: str
+    noun: str = "ärendet"
+    """What a refusal calls the subject ("… när rapporten har status …")."""
 
     def transition_for(self, trigger: str) -> Transition | None:
         return next((t for t in self.transitions if t.trigger == trigger), None)
@@ -39,8 +42,11 @@ APPLICATION = Workflow("application", State, TRANSITIONS,
                        "Ärendet är avslutat och kan inte ändras.")
 """The case: draft → submitted → assessed → granted → followed up → scaled / closed."""
 REPORT = Workflow("report", ReportState, REPORT_TRANSITIONS,
-                  "Rapporten är godkänd och kan inte ändras.")
+                  "Rapporten är godkänd och kan inte ändras.", noun="rapporten")
 """A pilot's report: draft → submitted → approved, or returned for changes."""
+FEEDBACK = Workflow("feedback", FeedbackState, FEEDBACK_TRANSITIONS,
+                    "Ärendet är avslutat.", noun="ärendet")
+"""Feedback on accessibility: received → closed, and reopened if need be."""
 
 
 @dataclass
@@ -90,9 +96,8 @@ def check(subject: Subject, trigger: str, roles: Iterable[str], *,
         possible = [t.label for t in workflow.transitions if state in t.sources]
         hint = f" Möjliga åtgärder nu: {', '.join(possible)}." if possible else (
             f" {workflow.finished}")
-        what = "ärendet" if workflow is APPLICATION else "rapporten"
         return [
-            f"Åtgärden «{transition.label}» går inte att göra när {what} har status "
+            f"Åtgärden «{transition.label}» går inte att göra när {workflow.noun} har status "
             f"«{state.label}».{hint}"  # type: ignore[attr-defined]
         ]
     if not _roles(roles) & transition.roles:

@@ -45,6 +45,7 @@ from grants.models.decisions import (
     ReportDue,
     ReportKind,
 )
+from grants.models.feedback import AccessibilityFeedback, FeedbackEvent
 from grants.models.organisations import Municipality, Organisation, OrganisationKind
 from grants.models.outbox import OutboxMessage
 from grants.models.portfolio import (
@@ -72,9 +73,13 @@ from grants.models.reports import (
 )
 from grants.models.security import LoginAttempt
 from grants.models.settings import FundSettings, FundSettingsChange
-from grants.models.users import User, UserRole
+from grants.models.users import AccountChange, AccountChangeKind, User, UserRole
 
 __all__ = [
+    "AccessibilityFeedback",
+    "AccountChange",
+    "AccountChangeKind",
+    "FeedbackEvent",
     "JAV_GROUNDS",
     "Assessment",
     "CriterionKind",

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from grants.db import Base, UTCDateTime, utcnow
+from grants.db import Base, UTCDateTime, append_only, utcnow
 from workflows import Role
 
 if TYPE_CHECKING:
@@ -50,6 +51,10 @@ class User(Base):
     """Where the person lives or works, for reviewers: a pilot in the same municipality is a
     likely conflict of interest to flag."""
 
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Part of the id kept in the session cookie: raising it ends every session the person has
+    (logout everywhere, a new password, deactivation)."""
+
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
@@ -73,7 +78,11 @@ class User(Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Log the person out of every browser (their sessions carry the old version)."""
+        self.session_version = (self.session_version or 0) + 1
 
     # Passwords and roles --------------------------------------------------------------------
     def set_password(self, password: str) -> None:
@@ -101,3 +110,45 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class AccountChangeKind(StrEnum):
+    ROLES = "roles"
+    DEACTIVATED = "deactivated"
+    REACTIVATED = "reactivated"
+    SESSIONS_ENDED = "sessions_ended"
+
+    @property
+    def label(self) -> str:
+        return {
+            AccountChangeKind.ROLES: "Roller ändrade",
+            AccountChangeKind.DEACTIVATED: "Kontot stängdes av",
+            AccountChangeKind.REACTIVATED: "Kontot aktiverades igen",
+            AccountChangeKind.SESSIONS_ENDED: "Utloggad på alla enheter",
+        }[self]
+
+
+_CHANGE_KINDS = ", ".join(f"'{k.value}'" for k in AccountChangeKind)
+
+
+class AccountChange(Base):
+    """One change to a person's account made by an administrator or by the person (who, when,
+    what before and after, why). Append-only like the audit trail."""
+
+    __tablename__ = "account_change"
+    __table_args__ = (sa.CheckConstraint(f"kind IN ({_CHANGE_KINDS})", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    before: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")
+
+
+append_only(AccountChange.__table__)

@@ -15,3 +15,7 @@ class NotPermitted(OperationError):
 
 class InvalidInput(OperationError):
     """The data given cannot be stored (shown as 422 with the form kept)."""
+
+
+class TooManyRequests(OperationError):
+    """The same sender has done this too often lately (shown as 429)."""

@@ -20,7 +20,8 @@ from grants.models import LoginAttempt
 KEEP = timedelta(days=1)
 
 
-def _key(kind: str, value: str) -> str:
+def keyed_hash(kind: str, value: str) -> str:
+    """An HMAC of ``value`` under the secret key: counts the same person without keeping who."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
     return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
 
@@ -35,7 +36,7 @@ def login_blocked(email: str, address: str) -> bool:
     For the account, only failures since its last successful login count.
     """
     since = utcnow() - _window()
-    account = _key("account", email)
+    account = keyed_hash("account", email)
     last_success = session.scalar(
         sa.select(sa.func.max(LoginAttempt.created_at)).where(
             LoginAttempt.account_key == account, LoginAttempt.succeeded.is_(True)
@@ -47,7 +48,7 @@ def login_blocked(email: str, address: str) -> bool:
         failures.where(LoginAttempt.account_key == account, LoginAttempt.created_at > account_since)
     )
     by_address = session.scalar(
-        failures.where(LoginAttempt.address_key == _key("address", address),
+        failures.where(LoginAttempt.address_key == keyed_hash("address", address),
                        LoginAttempt.created_at > since)
     )
     config = current_app.config
@@ -62,8 +63,8 @@ def record_login_attempt(email: str, address: str, *, succeeded: bool) -> None:
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < utcnow() - KEEP))
     session.add(
         LoginAttempt(
-            account_key=_key("account", email),
-            address_key=_key("address", address),
+            account_key=keyed_hash("account", email),
+            address_key=keyed_hash("address", address),
             succeeded=succeeded,
         )
     )

@@ -214,5 +214,6 @@ def reset_password(user: User, password: str) -> None:
     if problems:
         raise InvalidInput(*problems)
     user.set_password(password)
+    user.end_sessions()  # whoever knew the old password is logged out too
     session.flush()
     log.info("password reset for user %s", user.id)

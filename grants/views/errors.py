@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -33,6 +34,9 @@ CSRF_MESSAGE = (
 
 def _render(code: int, detail: str | None = None) -> Any:
     title, message = MESSAGES.get(code, (f"Fel {code}", "Begäran kunde inte genomföras."))
+    if request_ctx.url_adapter is None:
+        # The Host header is not one of TRUSTED_HOSTS: no link can be built, so no layout.
+        return Response(f"{title}. {detail or message}\n", mimetype="text/plain"), code
     return render_template("errors/error.html", code=code, title=title, message=message,
                            detail=detail), code
 

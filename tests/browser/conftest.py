@@ -38,6 +38,7 @@ from grants.operations import portfolio as portfolio_ops
 from grants.operations import reports as report_ops
 from grants.operations.applications import create_draft_application, submit_application
 from grants.operations.content import add_attachment, save_project, save_target
+from grants.operations.feedback import FeedbackInput, send_feedback
 from grants.operations.users import create_organisation, create_user
 from grants.reference import seed_reference_data
 from tests.conftest import app_config, open_fund
@@ -106,6 +107,9 @@ class Seeded:
     handed_in_review_id: int
     after_grant: AfterGrant
     register: RegisterPilots
+    applicant_user_id: int
+    feedback_id: int
+    """Feedback on accessibility, received and not answered (the sender wants an answer)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,10 @@ class LiveServer:
     portfolio_review_id: int
     """A portfolio review (PORTFOLIO_REVIEW_TITLE): continue the followed-up Kumla pilot, and a
     gap to fill."""
+    applicant_user_id: int
+    """The applicant's account (for the administrator's page of a person)."""
+    feedback_id: int
+    """Feedback on accessibility, received and waiting for an officer."""
 
 
 # The smallest file the upload check takes for a PDF (it sniffs the first bytes).
@@ -301,6 +309,10 @@ def _seed() -> Seeded:
                  partners="")
     after_grant = _seed_after_grant(assessed_case, users)
     register = _seed_register(users, panel)
+    feedback = send_feedback(FeedbackInput(
+        description="Knappen för att spara budgeten går inte att nå med tabb.",
+        page="Ansökan, budget", name="Alva", email="alva@example.se", wants_reply=True),
+        address="192.0.2.50")
     session.commit()
     assert application.reference, "a submitted application has a case reference"
     return Seeded(case_reference=application.reference, draft_id=draft.id,
@@ -310,7 +322,8 @@ def _seed() -> Seeded:
                   open_review_id=open_review.id, decision_id=granted.current_decision.id,
                   handed_in_review_id=next(r.id for r in assessed.reviews
                                            if r.reviewer_id == panel[0].id),
-                  after_grant=after_grant, register=register)
+                  after_grant=after_grant, register=register,
+                  applicant_user_id=applicant.id, feedback_id=feedback.id)
 
 
 def _seed_after_grant(assessed_case: Callable[[str, str], Application],
@@ -512,6 +525,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             kumla_submitted=seeded.register.kumla_submitted,
             kumla_followed_up_id=seeded.register.kumla_followed_up_id,
             portfolio_review_id=seeded.register.portfolio_review_id,
+            applicant_user_id=seeded.applicant_user_id,
+            feedback_id=seeded.feedback_id,
         )
     finally:
         server.shutdown()

@@ -74,7 +74,8 @@ class Scan:
             follow_up_draft=server.follow_up_draft_id, payment_request=server.payment_request_id,
             change_request=server.change_request_id, final_report=server.final_report_id,
             public_pilot=server.kumla_followed_up, portfolio_pilot=server.kumla_followed_up_id,
-            portfolio_review=server.portfolio_review_id,
+            portfolio_review=server.portfolio_review_id, person=server.applicant_user_id,
+            feedback=server.feedback_id,
         )
 
 
@@ -246,6 +247,20 @@ def review_without_anything(page: Page) -> int:
 
 def relation_without_pilot(page: Page) -> int:
     return _submit(page, "Lägg till relationen")
+
+
+def feedback_without_description(page: Page) -> int:
+    page.get_by_label("Din e-postadress (frivilligt)").fill("inte-en-adress")
+    return _submit(page, "Skicka synpunkten")
+
+
+def account_change_without_reason(page: Page) -> int:
+    page.get_by_label("Granskare").check()
+    return _submit(page, "Spara ändringarna")
+
+
+def close_feedback_without_answer(page: Page) -> int:
+    return _submit(page, "Avsluta ärendet")
 
 
 APPLICATION_HEADINGS = tuple(section.title for section in SECTIONS)
@@ -435,6 +450,28 @@ SCANS = [
     Scan("anonymous", "open-portfolio", "/portfoljen",
          headings=("Portföljen – piloterna tillsammans", "Hur piloterna hänger ihop")),
     Scan("applicant", "pilots", "/piloter?insatsomrade=leisure"),
+    # The accessibility statement and its feedback; accounts.
+    Scan("anonymous", "accessibility-statement", "/tillganglighet",
+         headings=("Tillgänglighet för Pilotfonden", "Innehåll som inte är tillgängligt",
+                   "Om du inte kan använda delar av webbplatsen")),
+    Scan("anonymous", "accessibility-feedback-refused", "/tillganglighet",
+         refuse=feedback_without_description),
+    Scan("officer", "feedback-cases", "/handlaggning/tillganglighet",
+         headings=("Synpunkter på tillgängligheten",)),
+    Scan("officer", "feedback-case", "/handlaggning/tillganglighet/{feedback}",
+         headings=("Synpunkten", "Avsluta ärendet", "Historik")),
+    Scan("officer", "feedback-case-refused", "/handlaggning/tillganglighet/{feedback}",
+         refuse=close_feedback_without_answer),
+    *(Scan(role, "own-account", "/konto", headings=("Mitt konto", "Logga ut på alla enheter"))
+      for role in ("applicant", "reviewer", "officer", "decider", "finance", "admin")),
+    Scan("admin", "users", "/admin/anvandare", headings=("Användare",)),
+    Scan("admin", "users-filtered", "/admin/anvandare?roll=applicant&status=aktiva&q=sara",
+         headings=("Användare",)),
+    Scan("admin", "users-bad-filter", "/admin/anvandare?roll=kung", status=400, alert=True),
+    Scan("admin", "user", "/admin/anvandare/{person}",
+         headings=("Roller och status", "Logga ut på alla enheter", "Historik")),
+    Scan("admin", "user-refused", "/admin/anvandare/{person}",
+         refuse=account_change_without_reason),
     *(
         scan
         for role in ("officer", "decider")

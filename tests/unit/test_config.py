@@ -61,3 +61,16 @@ def test_the_default_database_is_an_sqlite_file_in_the_instance_folder(
     assert app.config["DATABASE_URL"].startswith("sqlite:///")
     assert app.config["DATABASE_URL"].endswith("instance/pilotfonden.sqlite3")
     app.extensions["pilotfonden.engine"].dispose()
+
+
+def test_trusted_hosts_from_the_environment_refuse_a_forged_host(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    """README: PILOTFONDEN_TRUSTED_HOSTS keeps a forged Host header out of reset links."""
+    monkeypatch.setenv("PILOTFONDEN_TRUSTED_HOSTS", '["pilotfonden.regionorebrolan.se"]')
+    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url})
+    client = app.test_client()
+    assert client.get("/glomt-losenord", base_url="https://evil.example").status_code == 400
+    assert client.get("/glomt-losenord",
+                      base_url="https://pilotfonden.regionorebrolan.se").status_code == 200
+    app.extensions["pilotfonden.engine"].dispose()

@@ -19,6 +19,7 @@ from grants.models import Application, ReportKind
 from grants.operations import amendments, assessment, content
 from grants.operations import applications as ops
 from grants.operations import reports as report_ops
+from grants.operations.feedback import FeedbackInput, send_feedback
 from grants.operations.portfolio import record_review
 from tests.conftest import csrf_token
 from tests.web.conftest import audit_event_count, page, post_action
@@ -144,6 +145,17 @@ MATRIX: dict[str, tuple[int | str, ...]] = {
     "/api/v1/openapi.json":                (200,    200,    200,    200,    200,    200,    200),
     "/api/v1/pots":                        (200,    200,    200,    200,    200,    200,    200),
     "/api/v1/ledger":                      (401,    403,    403,    403,    403,    200,    200),
+    # Accounts: one's own page for everyone logged in; the administrator's list of people.
+    # {person} is the applicant's account.
+    "/konto":                              (LOGIN,  200,    200,    200,    200,    200,    200),
+    "/admin/anvandare":                    (LOGIN,  403,    403,    403,    403,    403,    200),
+    "/admin/anvandare/{person}":           (LOGIN,  403,    403,    403,    403,    403,    200),
+    # The accessibility statement and its feedback form are public; the feedback ({feedback})
+    # is a case for the officers.
+    "/tillganglighet":                     (200,    200,    200,    200,    200,    200,    200),
+    "/handlaggning/tillganglighet":        (LOGIN,  403,    403,    200,    403,    403,    403),
+    "/handlaggning/tillganglighet/{feedback}":
+                                           (LOGIN,  403,    403,    200,    403,    403,    403),
 }
 # fmt: on
 
@@ -160,7 +172,8 @@ def test_the_matrix_covers_every_page_the_app_serves(app) -> None:
     in_matrix = {adapter.match(url.format(case=1, draft=2, file=3, draft_file=4, review=5,
                                           granted=6, decision=7, letter=8, year=2026, report=9,
                                           report_file=10, change=11,
-                                          reference="PF-2026-0001", portfolio_review=12))[0]
+                                          reference="PF-2026-0001", portfolio_review=12,
+                                          person=13, feedback=14))[0]
                  for url in MATRIX}
     served = {
         rule.endpoint for rule in app.url_map.iter_rules()
@@ -197,6 +210,10 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
                                          title="Portföljgenomgång", notes="", items=[{
                                              "choice": "fill_gap", "gap": "Inget i Laxå.",
                                              "reason": "Ingen pilot där än."}])
+    feedback = None
+    if "{feedback}" in url:
+        feedback = send_feedback(FeedbackInput(description="Knappen syns inte."),
+                                 address="192.0.2.1")
     if "{change}" in url:
         change = amendments.request_change(granted, actor=applicant, change=amendments.ChangeInput(
             reason="Mer tid.", new_project_end=decision.project_end + timedelta(days=30)))
@@ -218,7 +235,8 @@ def test_each_role_gets_the_answer_the_matrix_gives_on_each_page(
                         letter=decision and decision.letter.id, year=today().year,
                         report=report and report.id, report_file=report_file and report_file.id,
                         change=change and change.id, reference=granted and granted.reference,
-                        portfolio_review=portfolio_review and portfolio_review.id)
+                        portfolio_review=portfolio_review and portfolio_review.id,
+                        person=applicant.id, feedback=feedback and feedback.id)
 
     response = client.get(target)
 

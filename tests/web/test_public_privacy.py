@@ -352,6 +352,7 @@ def public_urls(world: World) -> list[Public]:
     return [
         Public("/", ("Piloter hittills", f"{FILLERS + 3} piloter har fått stöd")),
         Public("/personuppgifter"),
+        Public("/tillganglighet", ("delvis förenlig", "Om du inte kan använda delar")),
         Public("/logga-in"),
         Public("/registrera"),
         Public("/glomt-losenord"),
@@ -454,7 +455,7 @@ def arguments(world: World) -> dict[str, Any]:
         "review_id": public.reviews[0].id, "report_id": report.id, "attachment_id": 1,
         "letter_id": decision.letter.id, "decision_id": decision.id, "request_id": 1,
         "year": today().year, "section": "projekt", "fmt": "csv", "filename": "style.css",
-        "token": reset_token(),
+        "token": reset_token(), "user_id": public.created_by_id, "feedback_id": 1,
     }
 
 
