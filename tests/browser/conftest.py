@@ -40,6 +40,7 @@ from grants.operations.applications import create_draft_application, submit_appl
 from grants.operations.content import add_attachment, save_project, save_target
 from grants.operations.feedback import FeedbackInput, send_feedback
 from grants.operations.users import create_organisation, create_user
+from grants.passwords import make_reset_token
 from grants.reference import seed_reference_data
 from tests.conftest import app_config, open_fund
 
@@ -110,6 +111,7 @@ class Seeded:
     applicant_user_id: int
     feedback_id: int
     """Feedback on accessibility, received and not answered (the sender wants an answer)."""
+    reset_token: str
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ class LiveServer:
     """The applicant's account (for the administrator's page of a person)."""
     feedback_id: int
     """Feedback on accessibility, received and waiting for an officer."""
+    reset_token: str
+    """A password-reset token for the applicant, valid for the module's run."""
 
 
 # The smallest file the upload check takes for a PDF (it sniffs the first bytes).
@@ -323,7 +327,8 @@ def _seed() -> Seeded:
                   handed_in_review_id=next(r.id for r in assessed.reviews
                                            if r.reviewer_id == panel[0].id),
                   after_grant=after_grant, register=register,
-                  applicant_user_id=applicant.id, feedback_id=feedback.id)
+                  applicant_user_id=applicant.id, feedback_id=feedback.id,
+                  reset_token=make_reset_token(applicant.id, applicant.password_hash))
 
 
 def _seed_after_grant(assessed_case: Callable[[str, str], Application],
@@ -527,6 +532,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             portfolio_review_id=seeded.register.portfolio_review_id,
             applicant_user_id=seeded.applicant_user_id,
             feedback_id=seeded.feedback_id,
+            reset_token=seeded.reset_token,
         )
     finally:
         server.shutdown()

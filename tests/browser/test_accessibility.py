@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from grants import create_app
 from grants.completeness import SECTION_BY_KEY, SECTIONS, today
 from grants.views.sections import HANDLERS
 from tests.browser.conftest import (
@@ -75,7 +77,7 @@ class Scan:
             change_request=server.change_request_id, final_report=server.final_report_id,
             public_pilot=server.kumla_followed_up, portfolio_pilot=server.kumla_followed_up_id,
             portfolio_review=server.portfolio_review_id, person=server.applicant_user_id,
-            feedback=server.feedback_id,
+            feedback=server.feedback_id, reset_token=server.reset_token,
         )
 
 
@@ -257,6 +259,16 @@ def feedback_without_description(page: Page) -> int:
 def account_change_without_reason(page: Page) -> int:
     page.get_by_label("Granskare").check()
     return _submit(page, "Spara ändringarna")
+
+
+def reset_link_without_address(page: Page) -> int:
+    return _submit(page, "Skicka länk")
+
+
+def too_short_new_password(page: Page) -> int:
+    page.get_by_label("Nytt lösenord", exact=True).fill("kort")
+    page.get_by_label("Upprepa det nya lösenordet").fill("kort")
+    return _submit(page, "Byt lösenord")
 
 
 def close_feedback_without_answer(page: Page) -> int:
@@ -464,6 +476,14 @@ SCANS = [
          refuse=close_feedback_without_answer),
     *(Scan(role, "own-account", "/konto", headings=("Mitt konto", "Logga ut på alla enheter"))
       for role in ("applicant", "reviewer", "officer", "decider", "finance", "admin")),
+    Scan("anonymous", "forgotten-password", "/glomt-losenord"),
+    Scan("anonymous", "forgotten-password-refused", "/glomt-losenord",
+         refuse=reset_link_without_address),
+    Scan("anonymous", "new-password", "/aterstall-losenord/{reset_token}",
+         headings=("Välj nytt lösenord",)),
+    Scan("anonymous", "new-password-refused", "/aterstall-losenord/{reset_token}",
+         refuse=too_short_new_password),
+    Scan("anonymous", "reset-link-invalid", "/aterstall-losenord/ogiltig", status=400),
     Scan("admin", "users", "/admin/anvandare", headings=("Användare",)),
     Scan("admin", "users-filtered", "/admin/anvandare?roll=applicant&status=aktiva&q=sara",
          headings=("Användare",)),
@@ -541,3 +561,35 @@ def test_page_has_no_serious_accessibility_violations(
         f"axe-core: {len(violations)} serious or critical violation(s) on {scan.path} "
         f"as {scan.role}:\n{describe(violations)}"
     )
+
+
+NOT_PAGES = {
+    # Data and files, not pages: the API (JSON/CSV), feeds, exports, PDFs, attachments, zips.
+    "api.learnings", "api.learnings_csv", "api.ledger", "api.openapi_document", "api.pilot",
+    "api.pilots", "api.pilots_csv", "api.pots", "api.threesixty_giving",
+    "public.healthz", "public.learnings_feed", "finance_export.ledger", "finance_export.pilots",
+    "applicant.download_attachment", "applicant.letter_pdf", "applicant.print_pdf",
+    "decisions.letter_pdf", "dossier.download", "followup.download_attachment",
+    "officer.download_attachment", "officer.print_pdf", "pilot_reports.download_attachment",
+    "review.download_attachment", "review.print_pdf",
+}
+"""GET endpoints that answer with something other than an HTML page."""
+
+
+def test_every_page_the_app_serves_is_scanned(tmp_path) -> None:
+    """A new page fails this until it gets a scan in SCANS (or is listed in NOT_PAGES)."""
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/routes.db"})
+    adapter = app.url_map.bind("localhost")
+    values = {name: "1" for name in (
+        "draft", "incomplete", "submitted", "assessed", "granted", "decision", "letter",
+        "gate_review", "open_review", "handed_in_review", "year", "pilot", "reporting",
+        "closing", "stage_report", "waiting_report", "follow_up_draft", "payment_request",
+        "change_request", "final_report", "portfolio_pilot", "portfolio_review", "person",
+        "feedback", "reset_token")} | {"public_pilot": "PF-2026-0001"}
+    scanned = {adapter.match(urlsplit(scan.path.format(**values)).path)[0]
+               for scan in SCANS if scan.status != 404}
+    pages = {rule.endpoint for rule in app.url_map.iter_rules()
+             if "GET" in (rule.methods or ()) and rule.endpoint != "static"} - NOT_PAGES
+    app.extensions["pilotfonden.engine"].dispose()
+    assert pages - scanned == set(), "pages without an accessibility scan"
+    assert NOT_PAGES <= {rule.endpoint for rule in app.url_map.iter_rules()}
