@@ -6,6 +6,7 @@ fund from locking itself out of its own administration."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from grants.operations.accounts import change_account
 from grants.operations.errors import InvalidInput
 from grants.operations.users import reset_password
 from tests.conftest import csrf_token, login
-from tests.web.conftest import error_summary, page
+from tests.web.conftest import Element, error_summary, page
 from tests.web.test_query_counts import counting_queries
 
 NEW_PASSWORD = "tre-nya-ord-i-kumla"
@@ -322,3 +323,24 @@ def test_the_list_of_people_makes_the_same_number_of_queries_for_few_and_many(
     with counting_queries(app) as many:
         assert client.get("/admin/anvandare").status_code == 200
     assert len(few) == len(many), "\n".join([*few, "", *many])
+
+
+def test_the_list_of_people_pages_keep_the_filters(make_user, signed_in, monkeypatch) -> None:
+    monkeypatch.setattr("grants.views.accounts.PER_PAGE", 2)
+    client = signed_in(make_user("admin"))
+    for _ in range(5):
+        make_user("reviewer")
+
+    first = page(client.get("/admin/anvandare?roll=reviewer&status=aktiva"))
+    second = page(client.get("/admin/anvandare?roll=reviewer&status=aktiva&sida=2"))
+
+    nav = first.one("nav", class_="pagination")
+    assert "Sida 1 av 3" in nav.text
+    def query(link: Element) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(link.attrs["href"]).query)
+
+    assert query(nav.one("a", rel="next")) == {
+        "roll": ["reviewer"], "status": ["aktiva"], "sida": ["2"]}
+    assert query(second.one("nav", class_="pagination").one("a", rel="prev")) == {
+        "roll": ["reviewer"], "status": ["aktiva"], "sida": ["1"]}
+    assert len(second.one("tbody").find_all("tr")) == 2
