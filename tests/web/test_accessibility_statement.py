@@ -15,6 +15,7 @@ from grants.models import AccessibilityFeedback, FeedbackEvent, OutboxMessage
 from grants.operations.feedback import PER_ADDRESS_PER_HOUR
 from tests.conftest import csrf_token
 from tests.web.conftest import error_summary, field_error, page
+from tests.web.test_query_counts import counting_queries
 
 PROBLEM = "Knappen «Skicka in» går inte att nå med tabb i budgeten."
 
@@ -223,3 +224,18 @@ def test_the_pilot_owner_reads_the_decision_as_text_not_only_as_a_pdf(
         assert f"{amount.year}: " in text
     assert "Sista dag att överklaga" in text
     assert all(due.label in text for due in decision.report_dues)
+
+
+def test_the_officers_list_makes_the_same_number_of_queries_for_few_and_many(
+    app, client, make_user, signed_in
+) -> None:
+    browser = signed_in(make_user("officer"))
+    send(client)
+    with counting_queries(app) as few:
+        assert browser.get("/handlaggning/tillganglighet").status_code == 200
+    for n in range(6):
+        send(client, address=f"198.51.100.{n}")
+    with counting_queries(app) as many:
+        response = browser.get("/handlaggning/tillganglighet")
+    assert len(page(response).one("tbody").find_all("tr")) == 7
+    assert len(few) == len(many), "\n".join([*few, "", *many])
