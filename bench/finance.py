@@ -19,15 +19,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
-import statistics
 import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -37,9 +33,18 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from grants import create_app
+from bench.common import (
+    PotTotals,
+    Timed,
+    after_seeding,
+    build_app,
+    org_number,
+    prepare_database,
+    sign_in,
+    time_requests,
+)
 from grants.completeness import today
-from grants.db import Base, session
+from grants.db import session
 from grants.models import (
     Application,
     Decision,
@@ -47,33 +52,14 @@ from grants.models import (
     LedgerEntry,
     Organisation,
     PilotAccount,
-    Pot,
 )
 from grants.operations.finance import verify_ledger
-from grants.operations.users import create_user
-from grants.reference import seed_reference_data
 
-PASSWORD = "ett-langt-benchmarklosenord"
 CHUNK = 5_000
 PILOTS_PER_ORGANISATION = 5
-TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 # Seeding ----------------------------------------------------------------------------------------
-
-
-def _luhn_digit(digits: str) -> str:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        n = int(char) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return str((10 - total % 10) % 10)
-
-
-def _org_number(n: int) -> str:
-    digits = f"{802_500_000 + n:09d}"
-    return f"{digits[:6]}-{digits[6:]}{_luhn_digit(digits)}"
 
 
 @dataclass
@@ -90,10 +76,7 @@ class Seeder:
     rng: random.Random = field(default_factory=lambda: random.Random(20250101))
     pilots: int = 0
     entries: int = 0
-    committed: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    released: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    paid: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    reserved: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    totals: PotTotals = field(default_factory=PotTotals)
     ids: dict[str, int] = field(default_factory=dict)
     clock: datetime = field(default_factory=lambda: datetime(2023, 1, 2, 8, tzinfo=UTC))
 
@@ -120,7 +103,7 @@ class Seeder:
                 organisations.append({
                     "id": self._next_id(connection, Organisation.__table__),
                     "name": f"Förening {n // PILOTS_PER_ORGANISATION + 1}",
-                    "org_number": _org_number(n // PILOTS_PER_ORGANISATION),
+                    "org_number": org_number(802_500_000, n // PILOTS_PER_ORGANISATION),
                     "kind": "association", "municipality_code": "1880", "created_at": now,
                 })
             organisation_id = self.ids["organisation"]
@@ -169,7 +152,9 @@ class Seeder:
         for row in rows:  # in the order they happened: all grants, then each next step
             row["id"] = self._next_id(connection, LedgerEntry.__table__)
             row["created_at"] = self._tick()
-        reservations = self._reservations(connection)
+        reservations = self.totals.reservations(
+            self.years_with_pots, actor_id=self.finance_id, at=self._tick,
+            next_id=lambda: self._next_id(connection, LedgerEntry.__table__))
         for table, data in ((Organisation.__table__, organisations),
                             (Application.__table__, applications),
                             (Decision.__table__, decisions),
@@ -178,11 +163,7 @@ class Seeder:
                             (LedgerEntry.__table__, reservations + rows)):
             for i in range(0, len(data), CHUNK):
                 connection.execute(table.insert(), data[i:i + CHUNK])
-        for year in self.years_with_pots:
-            connection.execute(
-                sa.update(Pot).where(Pot.year == year).values(
-                    reserved=self.reserved[year], committed=self.committed[year],
-                    released=self.released[year], paid=self.paid[year]))
+        self.totals.update_pots(connection, self.years_with_pots)
         self.pilots += pilots
         self.entries += len(rows) + len(reservations)
 
@@ -226,16 +207,14 @@ class Seeder:
     def _apply(self, rows: list[dict[str, Any]], accounts: list[dict[str, Any]]) -> None:
         by_id = {a["application_id"]: a for a in accounts}
         for row in rows:
-            account, amount, year = by_id[row["application_id"]], row["amount"], row["year"]
+            account, amount = by_id[row["application_id"]], row["amount"]
+            self.totals.add(row["kind"], row["year"], amount)
             if row["kind"] == "commitment":
                 account["granted"] += amount
-                self.committed[year] += amount
             elif row["kind"] == "release":
                 account["released"] += amount
-                self.released[year] += amount
             elif row["kind"] == "payment":
                 account["paid"] += amount
-                self.paid[year] += amount
                 if row["payment_kind"] == "advance":
                     account["advances"] += amount
             elif row["kind"] == "repayment_claim":
@@ -243,44 +222,12 @@ class Seeder:
             else:
                 account["repaid"] += amount
 
-    def _reservations(self, connection: sa.Connection) -> list[dict[str, Any]]:
-        """Each year reserves a quarter more than it has committed (in whole 100 000 kr); the
-        change is one reservation entry, so the entries always sum to the pot's amount."""
-        rows = []
-        for year in self.years_with_pots:
-            wanted = -(-(self.committed[year] - self.released[year]) * 5 // 4 // 100_000) \
-                * 100_000 or 1_000_000
-            delta = wanted - self.reserved[year]
-            if delta:
-                rows.append({
-                    "id": self._next_id(connection, LedgerEntry.__table__), "year": year,
-                    "kind": "reservation", "amount": delta, "application_id": None,
-                    "decision_id": None, "actor_id": self.finance_id,
-                    "created_at": self._tick(), "payment_kind": None, "payment_date": None,
-                    "reference": "", "idempotency_key": None,
-                    "note": "Ingående avsättning" if not self.reserved[year]
-                    else "Ramen anpassad efter beviljade piloter",
-                })
-                self.reserved[year] = wanted
-        return rows
-
-
-def _reset_sequences(connection: sa.Connection) -> None:
-    """Rows were inserted with explicit ids: move PostgreSQL's sequences past them."""
-    if connection.dialect.name != "postgresql":
-        return
-    for table in (Organisation.__table__, Application.__table__, Decision.__table__,
-                  LedgerEntry.__table__):
-        connection.exec_driver_sql(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table.name}))")
-
 
 # Measuring --------------------------------------------------------------------------------------
 
 
 @dataclass
-class Result:
+class Result(Timed):
     label: str
     pilots: int
     entries: int
@@ -289,64 +236,17 @@ class Result:
     queries: int
     size: int
 
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.times) * 1000
-
-    @property
-    def p95_ms(self) -> float:
-        ordered = sorted(self.times)
-        return ordered[max(0, -(-95 * len(ordered) // 100) - 1)] * 1000  # nearest rank
-
-
-@contextmanager
-def counting(engine: sa.Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not TRANSACTION_CONTROL.match(statement):
-            statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-
-
-def sign_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    match = CSRF.search(client.get("/logga-in").get_data(as_text=True))
-    if not match:
-        sys.exit("Hittade ingen CSRF-token på /logga-in.")
-    response = client.post("/logga-in", data={"csrf_token": match.group(1), "email": email,
-                                              "password": PASSWORD})
-    if response.status_code != 302:
-        sys.exit(f"Inloggningen misslyckades ({response.status_code}).")
-    return client
-
 
 def measure(app: Flask, client: FlaskClient, pages: list[tuple[str, str]], runs: int,
             pilots: int, entries: int) -> list[Result]:
-    engine = app.extensions["pilotfonden.engine"]
     results = []
     for label, url in pages:
-        try:
-            client.get(url)  # warm up: templates compiled, caches filled
-        except Exception as exc:  # TESTING lets a page's error through: report it, go on
-            print(f"{label}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        done = time_requests(app, client, url, runs)
+        if done is None:
             results.append(Result(label, pilots, entries, 500, [], 0, 0))
-            continue
-        times, counts, status, size = [], [], 0, 0
-        for _ in range(runs):
-            with counting(engine) as statements:
-                started = time.perf_counter()
-                response = client.get(url)
-                body = response.get_data()
-                times.append(time.perf_counter() - started)
-            counts.append(len(statements))
-            status, size = response.status_code, len(body)
-        results.append(Result(label, pilots, entries, status, times, max(counts), size))
+        else:
+            results.append(Result(label, pilots, entries, done.status, done.times,
+                                  max(done.queries), done.size))
     return results
 
 
@@ -365,16 +265,6 @@ def print_table(results: list[Result]) -> None:
 
 
 # Main -------------------------------------------------------------------------------------------
-
-
-def build_app(url: str, folder: Path) -> Flask:
-    return create_app({
-        "TESTING": True,  # plain-HTTP session cookies for the test client; errors propagate
-        "SECRET_KEY": "benchmark-secret-key-that-is-long-enough-0123456789",
-        "DATABASE_URL": url,
-        "MAIL_OUTBOX_DIR": str(folder / "outbox"),
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
 
 
 def pages(year: int, pilot_id: int) -> list[tuple[str, str]]:
@@ -411,22 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
     app = build_app(url, folder)
     engine = app.extensions["pilotfonden.engine"]
-    if sa.inspect(engine).has_table("ledger_entry"):
-        with engine.connect() as connection:
-            if connection.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)):
-                sys.exit("The database is not empty: give an empty one with --database-url.")
-    Base.metadata.create_all(engine)
-
     year = today().year
-    with app.app_context():
-        seed_reference_data(session)
-        for pot_year in (year - 2, year - 1, year, year + 1):
-            session.add(Pot(year=pot_year, reserved=0))
-        people = {role: create_user(email=f"{role}@bench.example.se", name=f"Bench {role}",
-                                    password=PASSWORD, roles={role}).id
-                  for role in ("finance", "decider", "officer")}
-        session.commit()
-        session.remove()
+    people = prepare_database(app, pot_years=(year - 2, year - 1, year, year + 1),
+                              roles=("finance", "decider", "officer"))
     seeder = Seeder(finance_id=people["finance"], decider_id=people["decider"],
                     officer_id=people["officer"], years=[year - 2, year - 1, year],
                     years_with_pots=[year - 2, year - 1, year, year + 1])
@@ -442,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         with engine.begin() as connection:
             seeder.add(connection, pilots, entries)
-            _reset_sequences(connection)
+            after_seeding(connection, (Organisation, Application, Decision, LedgerEntry))
         seeded = time.perf_counter() - started
         with app.app_context():
             pilot_id = pilot_id or session.scalar(sa.select(sa.func.min(Application.id)))

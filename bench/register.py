@@ -27,29 +27,36 @@ in CI; the numbers depend on the machine.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from bench.finance import PASSWORD, build_app, counting, sign_in
+from bench.common import (
+    PotTotals,
+    Timed,
+    after_seeding,
+    build_app,
+    machine,
+    org_number,
+    prepare_database,
+    scratch_database,
+    sign_in,
+    time_requests,
+)
 from grants.completeness import today
-from grants.db import Base, session
+from grants.db import session
 from grants.models import (
     Application,
     Decision,
@@ -62,7 +69,6 @@ from grants.models import (
     PilotAccount,
     PilotRelation,
     PortfolioEntry,
-    Pot,
     Report,
     ReportIndicatorOutcome,
     ReportParticipants,
@@ -71,8 +77,7 @@ from grants.models import (
 )
 from grants.models.content import application_focus_area, application_municipality
 from grants.operations.finance import verify_ledger
-from grants.operations.users import create_user
-from grants.reference import FOCUS_AREAS, MUNICIPALITIES, seed_reference_data
+from grants.reference import FOCUS_AREAS, MUNICIPALITIES
 from grants.register import counts_by_state
 
 CHUNK = 2_000
@@ -144,19 +149,6 @@ STATE_WEIGHTS = {0: {"granted": 100},
 # Seeding ----------------------------------------------------------------------------------------
 
 
-def _luhn_digit(digits: str) -> str:
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        n = int(char) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return str((10 - total % 10) % 10)
-
-
-def _org_number(kind: OrganisationKind, n: int) -> str:
-    digits = f"{KIND_NUMBER_BASE[kind] + n:09d}"
-    return f"{digits[:6]}-{digits[6:]}{_luhn_digit(digits)}"
-
-
 def _at(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
@@ -170,13 +162,6 @@ class Rows:
     def add(self, table: sa.Table | Any, **row: Any) -> None:
         table = getattr(table, "__table__", table)
         self.tables.setdefault(table, []).append(row)
-
-
-ORDER = [Organisation.__table__, Application.__table__, application_focus_area,
-         application_municipality, ResultIndicator.__table__, Decision.__table__,
-         DecisionAmount.__table__, PilotAccount.__table__, LedgerEntry.__table__,
-         Report.__table__, ReportParticipants.__table__, ReportIndicatorOutcome.__table__,
-         PortfolioEntry.__table__, pilot_lever, PilotRelation.__table__]
 
 
 @dataclass
@@ -196,16 +181,23 @@ class Seeder:
     applications: int = 0
     organisation_of_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     numbers: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    committed: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    released: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    paid: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    reserved: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    totals: PotTotals = field(default_factory=PotTotals)
+    organisation_id: int = 0
+    """The organisation the next pilots belong to."""
     ids: dict[str, int] = field(default_factory=dict)
     public_ids: list[int] = field(default_factory=list)
     showcase: str | None = None
     """A scaled pilot with outcomes, participants and published learnings (its page is
     measured)."""
     rows_added: int = 0
+
+    ORDER: ClassVar[list[Any]] = [
+        Organisation.__table__, Application.__table__, application_focus_area,
+        application_municipality, ResultIndicator.__table__, Decision.__table__,
+        DecisionAmount.__table__, PilotAccount.__table__, LedgerEntry.__table__,
+        Report.__table__, ReportParticipants.__table__, ReportIndicatorOutcome.__table__,
+        PortfolioEntry.__table__, pilot_lever, PilotRelation.__table__]
+    """The tables in the order their rows must be inserted."""
 
     @property
     def pot_years(self) -> list[int]:
@@ -220,26 +212,35 @@ class Seeder:
 
     def add(self, connection: sa.Connection, pilots: int) -> None:
         rows = Rows()
-        organisation_id = 0
-        for n in range(self.pilots, self.pilots + pilots):
-            if n % PILOTS_PER_ORGANISATION == 0:
-                organisation_id = self._organisation(connection, rows)
-            self._pilot(connection, rows, n, organisation_id)
-            if n % 8 == 7:
-                self._rejected(connection, rows, n, organisation_id)
-            if n % 16 == 15:
-                self._draft(connection, rows, organisation_id)
-        self._reservations(connection, rows)
-        for table in ORDER:
+        for _ in range(pilots):
+            self.add_pilot(connection, rows)
+        self.write(connection, rows)
+
+    def add_pilot(self, connection: sa.Connection, rows: Rows) -> None:
+        """One public pilot (in a new organisation every fourth), and for every eighth a
+        rejected application, for every sixteenth a draft."""
+        n = self.pilots
+        if n % PILOTS_PER_ORGANISATION == 0:
+            self.organisation_id = self._organisation(connection, rows)
+        self._pilot(connection, rows, n, self.organisation_id)
+        if n % 8 == 7:
+            self._rejected(connection, rows, n, self.organisation_id)
+        if n % 16 == 15:
+            self._draft(connection, rows, self.organisation_id)
+        self.pilots += 1
+
+    def write(self, connection: sa.Connection, rows: Rows) -> None:
+        """Insert the batch (with the reservation entries that keep the pots in step) and
+        update the pots."""
+        rows.tables.setdefault(LedgerEntry.__table__, []).extend(self.totals.reservations(
+            self.pot_years, actor_id=self.finance_id, at=lambda: datetime.now(UTC),
+            next_id=lambda: self._id(connection, LedgerEntry)))
+        for table in self.ORDER:
             data = rows.tables.get(table, [])
             for i in range(0, len(data), CHUNK):
                 connection.execute(table.insert(), data[i:i + CHUNK])
             self.rows_added += len(data)
-        for year in self.pot_years:
-            connection.execute(sa.update(Pot).where(Pot.year == year).values(
-                reserved=self.reserved[year], committed=self.committed[year],
-                released=self.released[year], paid=self.paid[year]))
-        self.pilots += pilots
+        self.totals.update_pots(connection, self.pot_years)
 
     # One organisation, one application ----------------------------------------------------------
 
@@ -252,7 +253,7 @@ class Seeder:
         organisation_id = self._id(connection, Organisation)
         rows.add(Organisation, id=organisation_id,
                  name=KIND_NAMES[kind].format(place=MUNICIPALITY_NAMES[place], n=number + 1),
-                 org_number=_org_number(kind, number), kind=kind.value,
+                 org_number=org_number(KIND_NUMBER_BASE[kind], number), kind=kind.value,
                  municipality_code=place, created_at=datetime(2023, 1, 2, tzinfo=UTC))
         return organisation_id
 
@@ -368,7 +369,7 @@ class Seeder:
             entry("commitment", year, amount, decided, decision_id=decision_id,
                   note="Beviljat stöd")
             account["granted"] += amount
-            self.committed[year] += amount
+            self.totals.add("commitment", year, amount)
             payments = []
             if state != "granted" or self.rng.random() < 0.7:
                 payments.append(("advance", amount * 2 // 5, decided + timedelta(days=30)))
@@ -381,7 +382,7 @@ class Seeder:
                       reference=f"Rekvisition {number}", idempotency_key=uuid.uuid4().hex,
                       note="Förskott" if kind == "advance" else "Mot redovisade kostnader")
                 account["paid"] += paid
-                self.paid[year] += paid
+                self.totals.add("payment", year, paid)
                 if kind == "advance":
                     account["advances"] += paid
             if state == "closed":
@@ -389,7 +390,7 @@ class Seeder:
                 entry("release", year, unspent, decided + timedelta(days=400),
                       note="Oförbrukat stöd när piloten avslutades")
                 account["released"] += unspent
-                self.released[year] += unspent
+                self.totals.add("release", year, unspent)
         rows.add(PilotAccount, application_id=application_id, claimed=0, repaid=0, **account)
 
     def _reports(self, connection: sa.Connection, rows: Rows, application_id: int, state: str,
@@ -504,39 +505,8 @@ class Seeder:
         self._places(rows, application_id, (FILTER_AREA, FILTER_MUNICIPALITY))
         self.hidden += 1
 
-    def _reservations(self, connection: sa.Connection, rows: Rows) -> None:
-        """Each year reserves a quarter more than it has committed net (in whole 100 000 kr);
-        a change is one reservation entry, so the entries always sum to the pot's amount."""
-        for year in self.pot_years:
-            wanted = -(-(self.committed[year] - self.released[year]) * 5 // 4 // 100_000) \
-                * 100_000 or 1_000_000
-            delta = wanted - self.reserved[year]
-            if delta:
-                rows.add(LedgerEntry, id=self._id(connection, LedgerEntry), year=year,
-                         kind="reservation", amount=delta, application_id=None,
-                         decision_id=None, actor_id=self.finance_id,
-                         created_at=datetime.now(UTC), payment_kind=None, payment_date=None,
-                         reference="", idempotency_key=None,
-                         note="Ingående avsättning" if not self.reserved[year]
-                         else "Ramen anpassad efter beviljade piloter")
-                self.reserved[year] = wanted
-
-
 SEQUENCES = [Organisation, Application, Decision, LedgerEntry, ResultIndicator, Report,
              ReportIndicatorOutcome, PilotRelation]
-
-
-def _after_seeding(connection: sa.Connection) -> None:
-    """PostgreSQL: move the sequences past the explicit ids, and ANALYZE (autovacuum would soon
-    after a bulk load; without it the planner guesses at row counts)."""
-    if connection.dialect.name != "postgresql":
-        return
-    for model in SEQUENCES:
-        name = model.__tablename__
-        connection.exec_driver_sql(
-            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-            f"(SELECT COALESCE(MAX(id), 1) FROM {name}))")
-    connection.exec_driver_sql("ANALYZE")
 
 
 # Measuring --------------------------------------------------------------------------------------
@@ -577,7 +547,7 @@ def pages(showcase: str) -> list[Page]:
 
 
 @dataclass
-class Result:
+class Result(Timed):
     page: Page
     pilots: int
     status: int
@@ -585,38 +555,15 @@ class Result:
     queries: list[int]
     size: int
 
-    @property
-    def median_ms(self) -> float:
-        return statistics.median(self.times) * 1000
-
-    @property
-    def p95_ms(self) -> float:
-        ordered = sorted(self.times)
-        return ordered[max(0, -(-95 * len(ordered) // 100) - 1)] * 1000  # nearest rank
-
 
 def measure(app: Flask, clients: dict[bool, FlaskClient], wanted: list[Page], runs: int,
             export_runs: int, pilots: int) -> list[Result]:
-    engine = app.extensions["pilotfonden.engine"]
     results = []
     for page in wanted:
-        client = clients[page.officer]
-        try:
-            client.get(page.url)  # warm up: templates compiled, caches filled
-        except Exception as exc:  # TESTING lets a page's error through: report it, go on
-            print(f"{page.label}: {type(exc).__name__}: {exc}", file=sys.stderr)
-            results.append(Result(page, pilots, 500, [], [], 0))
-            continue
-        times, counts, status, size = [], [], 0, 0
-        for _ in range(export_runs if page.export else runs):
-            with counting(engine) as statements:
-                started = time.perf_counter()
-                response = client.get(page.url)
-                body = response.get_data()
-                times.append(time.perf_counter() - started)
-            counts.append(len(statements))
-            status, size = response.status_code, len(body)
-        results.append(Result(page, pilots, status, times, counts, size))
+        done = time_requests(app, clients[page.officer], page.url,
+                             export_runs if page.export else runs)
+        results.append(Result(page, pilots, 500, [], [], 0) if done is None else Result(
+            page, pilots, done.status, done.times, done.queries, done.size))
     return results
 
 
@@ -661,55 +608,12 @@ def table(results: list[Result], wanted: list[Page], small: int, large: int,
 # Main -------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def scratch_database(server_url: str) -> Iterator[str]:
-    """A new, empty PostgreSQL database on the server of ``server_url`` (whose role needs
-    CREATEDB), dropped again at the end: the URL of the new database."""
-    url = sa.make_url(server_url)
-    name = f"pilotfonden_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    print(f"Created the scratch database {name}.")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-        print(f"Dropped the scratch database {name}.")
-
-
-def machine(engine: sa.Engine) -> str:
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            version = connection.exec_driver_sql("SHOW server_version").scalar()
-            database = f"PostgreSQL {version}"
-        else:
-            database = f"SQLite {connection.exec_driver_sql('SELECT sqlite_version()').scalar()}"
-    return (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-            f"SQLAlchemy {sa.__version__}, {database}")
-
-
 def run(args: argparse.Namespace, url: str, folder: Path) -> int:
     app = build_app(url, folder)
     engine = app.extensions["pilotfonden.engine"]
-    if sa.inspect(engine).has_table("application"):
-        with engine.connect() as connection:
-            if connection.scalar(sa.select(sa.func.count()).select_from(Application)):
-                sys.exit("The database is not empty: give an empty one with --database-url.")
-    Base.metadata.create_all(engine)
-
     year = today().year
-    with app.app_context():
-        seed_reference_data(session)
-        for pot_year in range(year - 2, year + 2):
-            session.add(Pot(year=pot_year, reserved=0))
-        people = {role: create_user(email=f"{role}@bench.example.se", name=f"Bench {role}",
-                                    password=PASSWORD, roles={role}).id
-                  for role in ("officer", "decider", "finance")}
-        session.commit()
-        session.remove()
+    people = prepare_database(app, pot_years=range(year - 2, year + 2),
+                              roles=("officer", "decider", "finance"))
     seeder = Seeder(officer_id=people["officer"], decider_id=people["decider"],
                     finance_id=people["finance"], this_year=year)
 
@@ -723,7 +627,7 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> int:
         started = time.perf_counter()
         with engine.begin() as connection:
             seeder.add(connection, batch)
-            _after_seeding(connection)
+            after_seeding(connection, SEQUENCES)
         seeded = time.perf_counter() - started
         with app.app_context():
             differences = verify_ledger()

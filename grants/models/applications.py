@@ -196,6 +196,9 @@ sa.Index(
 ).ddl_if(dialect="postgresql")
 """The public register's full-text search (PostgreSQL only; SQLite searches without it)."""
 
+sa.Index("ix_application_submitted_at", Application.submitted_at, Application.id)
+"""The officer's case list, newest received first, a page at a time (migration 0010)."""
+
 
 class CaseCounter(Base):
     """The last case number used per year: case references are gap-free within a year."""

@@ -390,6 +390,10 @@ class LedgerEntry(Base):
 
 append_only(LedgerEntry.__table__)
 
+sa.Index("ix_ledger_entry_year_kind", LedgerEntry.year, LedgerEntry.kind, LedgerEntry.amount)
+"""The ledger summed per year and kind (the finance pages) from the index alone (migration
+0010)."""
+
 
 class PilotAccount(Base):
     """One granted pilot's money, cached from the ledger and guarded like the pots: paid never

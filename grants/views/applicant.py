@@ -33,6 +33,7 @@ from grants.operations.users import confirm_membership
 from grants.permissions import is_applicant_member
 from grants.uploads import ALLOWED_TEXT, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from grants.views.cases import (
+    APPLICANT_EVENTS,
     CONCURRENT_CHANGE,
     deliver_mail,
     fire_from_form,
@@ -42,10 +43,13 @@ from grants.views.cases import (
     visible_events,
 )
 from grants.views.decisions import send_letter_html, send_letter_pdf
+from grants.views.pagination import Pages, page_number
 from grants.views.sections import HANDLERS, attach_problems, raw_input, stored_form
 from workflows import State, TransitionRefused, transition_for
 
 bp = Blueprint("applicant", __name__, url_prefix="/mina-ansokningar")
+PER_PAGE = 20
+"""Applications on a page of the dashboard, newest first."""
 
 NEXT_STEP = {
     State.DRAFT: "Fyll i alla avsnitt, granska och skicka in.",
@@ -84,14 +88,24 @@ def _load_editable(application_id: int) -> Application:
 def index() -> Any:
     if not current_user.membership_confirmed or current_user.organisation_id is None:
         return render_template("applicant/waiting.html")
+    page = page_number(request.args.get("sida"))
+    own = Application.organisation_id == current_user.organisation_id
+    total = session.scalar(sa.select(sa.func.count()).select_from(Application).where(own)) or 0
+    # One page of applications, and of their history only what the applicant is shown (the
+    # same filter as visible_events): a busy organisation's dashboard stays one page long.
     applications = session.scalars(
         sa.select(Application)
-        .where(Application.organisation_id == current_user.organisation_id)
+        .where(own)
         .options(
             selectinload(Application.requested_amounts),
-            selectinload(Application.events).joinedload(AuditEvent.actor),
+            selectinload(Application.events.and_(sa.or_(
+                AuditEvent.from_state != AuditEvent.to_state,
+                AuditEvent.trigger.in_(APPLICANT_EVENTS),
+            ))).joinedload(AuditEvent.actor),
         )
         .order_by(Application.created_at.desc(), Application.id.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
     ).all()
     # Issued letters only: a decision whose letter is held for a meeting has none yet.
     letters: dict[int, list[Letter]] = {}
@@ -109,6 +123,7 @@ def index() -> Any:
     ).all()
     return render_template(
         "applicant/index.html", applications=applications, next_step=NEXT_STEP,
+        pages=Pages(page=page, total=total, per_page=PER_PAGE),
         letters=letters, waiting=waiting, confirm_form=TransitionForm(prefix="confirm"),
         # The same history as the case page: the region's internal steps are not shown.
         timelines={a.id: visible_events(a.events, "applicant") for a in applications},

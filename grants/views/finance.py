@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import orm
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -205,10 +206,6 @@ class ForecastRow:
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
-def _quarter(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
-
-
 def _quarter_label(year: int, quarter: int) -> str:
     first = (quarter - 1) * 3
     return f"{year} kvartal {quarter} ({MONTHS[first]}–{MONTHS[first + 2]})"
@@ -217,26 +214,37 @@ def _quarter_label(year: int, quarter: int) -> str:
 def payment_forecast(on: date) -> list[ForecastRow]:
     """The granted pilots' unpaid money per quarter in which their project ends (the final
     payment falls due against the final report), from ``on``'s quarter; pilots whose project
-    has already ended come first. Summed in SQL per end date (one query)."""
-    current = (
-        sa.select(sa.func.max(Decision.id).label("id"))
-        .group_by(Decision.application_id).subquery()
-    )
+    has already ended come first. Summed in SQL per month of the end date (one query: a few
+    dozen rows however many pilots)."""
+    newer = orm.aliased(Decision)
+    current = sa.select(sa.func.max(newer.id)).where(
+        newer.application_id == Application.id).scalar_subquery()
     unpaid = PilotAccount.granted - PilotAccount.released - PilotAccount.paid
-    rows = session.execute(
-        sa.select(Decision.project_end, sa.func.count(), kronor_sum(unpaid))
-        .join(current, current.c.id == Decision.id)
-        .join(PilotAccount, PilotAccount.application_id == Decision.application_id)
-        .join(Application, Application.id == Decision.application_id)
+    ended = sa.or_(Decision.project_end.is_(None), Decision.project_end < on)
+    per_pilot = (
+        # The open pilots, each with its decision in force (found by the decision index).
+        sa.select(
+            sa.case((ended, None), else_=sa.extract("year", Decision.project_end)).label("year"),
+            sa.case((ended, None), else_=sa.extract("month", Decision.project_end))
+            .label("month"),
+            unpaid.label("unpaid"),
+        )
+        .select_from(Application)
+        .join(PilotAccount, PilotAccount.application_id == Application.id)
+        .join(Decision, Decision.id == current)
         .where(Decision.outcome == Outcome.GRANT.value,
                Application.state.in_(FORECAST_STATES), unpaid > 0)
-        .group_by(Decision.project_end)
-        .order_by(Decision.project_end)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(per_pilot.c.year, per_pilot.c.month, sa.func.count(),
+                  kronor_sum(per_pilot.c.unpaid))
+        .group_by(per_pilot.c.year, per_pilot.c.month)
     ).all()
     overdue = [0, 0]
     quarters: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
-    for end, pilots, amount in rows:
-        bucket = overdue if end is None or end < on else quarters[_quarter(end)]
+    for year, month, pilots, amount in rows:
+        bucket = overdue if year is None else quarters[(int(year), (int(month) - 1) // 3 + 1)]
         bucket[0] += pilots
         bucket[1] += amount
     forecast = []
