@@ -57,8 +57,10 @@ class User(Base):
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan"
+        lazy="select", cascade="all, delete-orphan"
     )
+    """Loaded when asked for: pages show many people (reviewers, the history's actors) but ask
+    only the logged-in person's roles. A list that shows roles loads them (selectinload)."""
 
     @validates("email")
     def _lower(self, _key: str, value: str) -> str:

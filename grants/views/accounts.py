@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
+from sqlalchemy.orm import selectinload
 
 from forms.accounts import AccountForm, EndSessionsForm
 from grants.auth import require_roles
@@ -98,7 +99,8 @@ def index() -> Any:
         where.append(User.active.is_(STATUSES[status]))
     total = session.scalar(sa.select(sa.func.count()).select_from(User).where(*where)) or 0
     people = session.scalars(
-        sa.select(User).where(*where).order_by(User.name, User.id)
+        sa.select(User).where(*where).options(selectinload(User.role_rows))
+        .order_by(User.name, User.id)
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)
     ).unique().all()
     return render_template("accounts/index.html", people=people, problems=[],
