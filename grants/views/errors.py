@@ -36,7 +36,8 @@ def _render(code: int, detail: str | None = None) -> Any:
     title, message = MESSAGES.get(code, (f"Fel {code}", "Begäran kunde inte genomföras."))
     if request_ctx.url_adapter is None:
         # The Host header is not one of TRUSTED_HOSTS: no link can be built, so no layout.
-        return Response(f"{title}. {detail or message}\n", mimetype="text/plain"), code
+        return Response(f"{title}. Tjänsten svarar inte på den här adressen.\n",
+                        mimetype="text/plain"), code
     return render_template("errors/error.html", code=code, title=title, message=message,
                            detail=detail), code
 

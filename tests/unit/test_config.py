@@ -70,7 +70,10 @@ def test_trusted_hosts_from_the_environment_refuse_a_forged_host(
     monkeypatch.setenv("PILOTFONDEN_TRUSTED_HOSTS", '["pilotfonden.regionorebrolan.se"]')
     app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url})
     client = app.test_client()
-    assert client.get("/glomt-losenord", base_url="https://evil.example").status_code == 400
+    refused = client.get("/glomt-losenord", base_url="https://evil.example")
+    assert refused.status_code == 400
+    assert refused.get_data(as_text=True) == (
+        "Felaktig begäran. Tjänsten svarar inte på den här adressen.\n")
     assert client.get("/glomt-losenord",
                       base_url="https://pilotfonden.regionorebrolan.se").status_code == 200
     app.extensions["pilotfonden.engine"].dispose()
