@@ -31,6 +31,7 @@ from grants.models import (
     User,
 )
 from grants.money import format_kronor
+from grants.operations import amendments
 from grants.operations import finance as fin
 from tests.conftest import csrf_token
 from tests.web.conftest import Element, error_summary, field_error, page
@@ -235,6 +236,26 @@ def test_dashboard_forecast_puts_unpaid_money_in_the_quarter_the_project_ends(
     assert rows[0] == ["Projektet har redan slutat", "1", kr(GRANT)]
     assert [r for r in rows if r[0].startswith(label)][0][1:] == ["1", kr(GRANT - 30_000)]
     assert "slutar enligt beslutet" in doc.text
+
+
+def test_dashboard_forecast_follows_the_amendment_in_force_and_counts_each_pilot_once(
+    finance_client, granted, make_user
+) -> None:
+    staff_decider = make_user("decider")
+    owner = session.get(User, granted.created_by_id)
+    new_end = date(granted.current_decision.project_end.year + 1, 11, 30)
+    request = amendments.request_change(granted, actor=owner, change=amendments.ChangeInput(
+        reason="Vi behöver ett år till.", new_project_end=new_end))
+    amendments.decide_change(request, actor=staff_decider, approve=True,
+                             terms=amendments.DeciderTerms(
+                                 decision_date=today(), minutes_posted=today(),
+                                 reasons="Skälen är goda.", jav_confirmed=True))
+    session.commit()
+
+    rows = body_rows(page(finance_client.get("/ekonomi/")), "Ej utbetalt stöd per kvartal")
+
+    counted = [r for r in rows if r[1] != "0"]
+    assert counted == [[f"{new_end.year} kvartal 4 (okt–dec)", "1", kr(GRANT)]], rows
 
 
 def test_dashboard_lists_the_pilots_with_granted_paid_and_unpaid_linking_to_each(
