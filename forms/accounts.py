@@ -26,7 +26,8 @@ class AccountForm(FlaskForm):
         "Varför ändras kontot?",
         validators=[Length(max=REASON_LIMIT,
                            message=f"Texten får vara högst {REASON_LIMIT} tecken.")],
-        description="Sparas i kontots historik tillsammans med vem som ändrade och när.",
+        description="Sparas i kontots historik tillsammans med vem som ändrade och när. "
+                    "Personen ser historiken på sin sida Mitt konto.",
     )
     submit = SubmitField("Spara ändringarna")
 

@@ -151,8 +151,10 @@ class MultiCheckboxField(_SwedishChoice, SelectMultipleField):
         self.data = [v for v in valuelist if v]
 
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-"""An e-mail address as far as a form can tell (the mail itself is the real check)."""
+_NOT_IN_ADDRESS = r"@\s\x00-\x1f\x7f<>()\[\]\\,;:\""
+EMAIL_PATTERN = rf"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\.[^{_NOT_IN_ADDRESS}]+\Z"
+"""An e-mail address as far as a form can tell (the mail itself is the real check): no spaces,
+control characters or the characters that make an address a quoted or bracketed one."""
 
 
 class NoPersonalIdentityNumber:

@@ -99,6 +99,14 @@ def deliver_pending(limit: int = 100) -> tuple[int, int]:
             if failed >= 3:  # the server is down: leave the rest for the next run
                 break
             continue
+        except Exception as exc:  # noqa: BLE001 - this message cannot be sent; the rest can
+            # E.g. an address the e-mail library refuses: kept with its error (and tried last
+            # from now on, as it has the most attempts), never blocking the messages behind it.
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            failed += 1
+            log.error("outbox message %s cannot be sent", message.id, exc_info=exc)
+            session.commit()
+            continue
         message.sent_at, message.last_error = utcnow(), ""
         sent += 1
         session.commit()

@@ -179,7 +179,8 @@ class Decision(Base):
     @property
     def sets_terms(self) -> bool:
         """Whether this decision's terms (money, period, reports) are the ones in force from it
-        on: not a refused amendment, not a cancellation."""
+        on: not a refused amendment, not a cancellation (the same rule as :func:`sets_terms`
+        in SQL)."""
         if self.kind == DecisionKind.CANCELLATION:
             return False
         return not (self.kind == DecisionKind.AMENDMENT and self.outcome == Outcome.REJECT)
@@ -193,6 +194,17 @@ class Decision(Base):
         if self.support_share_permille is None:
             return ""
         return format_permille(self.support_share_permille)
+
+
+def sets_terms(decision: Any = None) -> sa.ColumnElement[bool]:
+    """Decision.sets_terms as a SQL condition on ``decision`` (the Decision entity or an alias
+    of it), for queries that pick the decision in force."""
+    decision = decision if decision is not None else Decision
+    return sa.and_(
+        decision.kind != DecisionKind.CANCELLATION.value,
+        sa.not_(sa.and_(decision.kind == DecisionKind.AMENDMENT.value,
+                        decision.outcome == Outcome.REJECT.value)),
+    )
 
 
 class DecisionAmount(Base):

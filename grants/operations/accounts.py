@@ -26,6 +26,10 @@ def _require_admin(actor: User) -> None:
 
 
 def _other_active_admins(person: User) -> int:
+    # Lock the admin roles first: two administrators demoting each other at once are
+    # serialised, and the second one counts after the first has committed.
+    session.execute(sa.select(UserRole.user_id).where(UserRole.role == Role.ADMIN.value)
+                    .with_for_update())
     return session.scalar(
         sa.select(sa.func.count()).select_from(User)
         .join(UserRole, UserRole.user_id == User.id)

@@ -95,6 +95,11 @@ def act_on_feedback(feedback: AccessibilityFeedback, trigger: str, *, reason: st
                     actor: User) -> None:
     """Close or reopen a feedback case (raises TransitionRefused with reasons). Closing one
     whose sender asked for an answer e-mails them the text."""
+    # Re-read under a row lock: two officers answering at once are serialised, and the second
+    # is refused with the state the first left (SQLite runs writers one at a time anyway).
+    session.execute(sa.select(AccessibilityFeedback.id)
+                    .where(AccessibilityFeedback.id == feedback.id).with_for_update())
+    session.refresh(feedback)
     subject = Subject(state=feedback.state, reason=reason.strip())
     before = feedback.state
     after = fire(subject, trigger, actor.roles, workflow=FEEDBACK)

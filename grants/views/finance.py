@@ -49,6 +49,7 @@ from grants.models import (
     Pot,
     User,
 )
+from grants.models.decisions import sets_terms
 from grants.money import format_kronor
 from grants.operations import finance as fin
 from grants.operations.errors import NotPermitted, OperationError
@@ -217,11 +218,12 @@ def payment_forecast(on: date) -> list[ForecastRow]:
     has already ended come first. Summed in SQL per month of the end date (one query: a few
     dozen rows however many pilots)."""
     newer = orm.aliased(Decision)
-    # The decision in force is the newest: no newer one for the same application. (An anti-join
-    # rather than max(id) per row: 16 → 11 ms on PostgreSQL at 5 000 open pilots, the same on
-    # SQLite.)
-    in_force = ~sa.exists().where(newer.application_id == Decision.application_id,
-                                  newer.id > Decision.id)
+    # The decision in force (Application.current_decision): the newest that sets terms, so a
+    # refused amendment or a cancellation leaves the grant's terms as they were. (An anti-join
+    # rather than max(id) per row: 16 → 11 ms on PostgreSQL at 5 000 open pilots.)
+    in_force = sa.and_(sets_terms(Decision), ~sa.exists().where(
+        newer.application_id == Decision.application_id, newer.id > Decision.id,
+        sets_terms(newer)))
     unpaid = PilotAccount.granted - PilotAccount.released - PilotAccount.paid
     ended = sa.or_(Decision.project_end.is_(None), Decision.project_end < on)
     per_pilot = (

@@ -93,6 +93,24 @@ def test_delivery_writes_one_eml_file_per_message_and_marks_it_sent(app) -> None
     assert not [f for f in os.listdir(app.config["MAIL_OUTBOX_DIR"]) if f.endswith(".part")]
 
 
+def test_a_message_that_cannot_be_made_into_e_mail_is_kept_and_blocks_nothing(app) -> None:
+    """An address the e-mail library refuses (here a bracketed domain) must not stop the
+    letters and reset links queued behind it."""
+    queue("test:bad", recipient="a@[b.se", subject="Trasig", body="x")
+    queue("test:good", recipient="bo@example.se", subject="Hel", body="y")
+    session.commit()
+
+    assert deliver_pending() == (1, 1)
+
+    bad, good = messages()
+    assert good.sent_at is not None
+    assert bad.sent_at is None and bad.attempts == 1 and bad.last_error
+    queue("test:later", recipient="cecilia@example.se", subject="Senare", body="z")
+    session.commit()
+    assert deliver_pending() == (1, 1)  # the newcomer goes out; the broken one stays kept
+    assert [m.sent_at is not None for m in messages()] == [False, True, True]
+
+
 def test_a_second_run_sends_nothing_new(app) -> None:
     queue("test:1")
     session.commit()

@@ -5,13 +5,17 @@ was typed; one address cannot flood the officers."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from grants.completeness import today
 from grants.db import RecordIsAppendOnly, session
+from grants.letters import swedish_date
 from grants.models import AccessibilityFeedback, FeedbackEvent, OutboxMessage
+from grants.operations import amendments
 from grants.operations.feedback import PER_ADDRESS_PER_HOUR
 from tests.conftest import csrf_token
 from tests.web.conftest import error_summary, field_error, page
@@ -98,9 +102,11 @@ def test_feedback_becomes_a_case_for_the_officers_and_the_sender_gets_its_number
     ({"description": "  "}, "description", "Beskriv vad som inte fungerar"),
     ({"wants_reply": "y"}, "wants_reply", "Skriv din e-postadress om du vill ha svar."),
     ({"email": "alva-at-example"}, "email", "Ange en giltig e-postadress"),
+    ({"email": "a@[b.se"}, "email", "Ange en giltig e-postadress"),
     ({"description": "Mitt personnummer är 19121212-1212."}, "description", "personnummer"),
     ({"description": "x" * 5001}, "description", "högst 5000 tecken"),
-], ids=["empty", "reply-without-address", "bad-address", "personnummer", "too-long"])
+], ids=["empty", "reply-without-address", "bad-address", "bracketed-address", "personnummer",
+        "too-long"])
 def test_bad_feedback_is_refused_with_the_reason_and_keeps_what_was_typed(
     client, fields: dict[str, str], field_id: str, message: str
 ) -> None:
@@ -239,3 +245,33 @@ def test_the_officers_list_makes_the_same_number_of_queries_for_few_and_many(
         response = browser.get("/handlaggning/tillganglighet")
     assert len(page(response).one("tbody").find_all("tr")) == 7
     assert len(few) == len(many), "\n".join([*few, "", *many])
+
+
+def _decider_terms() -> amendments.DeciderTerms:
+    return amendments.DeciderTerms(decision_date=today(), minutes_posted=today(),
+                                   reasons="Skälen framgår av ärendet.", jav_confirmed=True)
+
+
+def test_the_decision_text_names_an_amendment_and_a_cancellation_for_what_they_are(
+    make_user, make_application, signed_in
+) -> None:
+    applicant, decider = make_user("applicant"), make_user("decider")
+    granted = make_application("granted", applicant=applicant)
+    end = granted.current_decision.project_end
+    request = amendments.request_change(granted, actor=applicant, change=amendments.ChangeInput(
+        reason="Mer tid.", new_project_end=end + timedelta(days=30)))
+    amendments.decide_change(request, actor=decider, approve=True, terms=_decider_terms())
+    session.commit()
+    browser = signed_in(applicant)
+
+    amended = page(browser.get(f"/mina-ansokningar/{granted.id}")).text
+    assert "Ändringsbeslut: ändringen beviljas." in amended
+    assert "Ansökan ändringen" not in amended
+    assert swedish_date(end + timedelta(days=30)) in amended
+
+    amendments.cancel_grant(granted, actor=decider, terms=_decider_terms())
+    session.commit()
+
+    cancelled = page(browser.get(f"/mina-ansokningar/{granted.id}")).text
+    assert f"Stödet återkallades {swedish_date(today())}." in cancelled
+    assert "Villkoren nedan gällde fram till dess." in cancelled

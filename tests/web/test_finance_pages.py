@@ -258,6 +258,28 @@ def test_dashboard_forecast_follows_the_amendment_in_force_and_counts_each_pilot
     assert counted == [[f"{new_end.year} kvartal 4 (okt–dec)", "1", kr(GRANT)]], rows
 
 
+def test_dashboard_forecast_keeps_a_pilot_whose_amendment_was_refused(
+    finance_client, granted, make_user
+) -> None:
+    """A refused amendment is a decision too, but the grant's terms stay in force."""
+    end = granted.current_decision.project_end
+    owner = session.get(User, granted.created_by_id)
+    request = amendments.request_change(granted, actor=owner, change=amendments.ChangeInput(
+        reason="Vi behöver ett år till.", new_project_end=end + timedelta(days=365)))
+    amendments.decide_change(request, actor=make_user("decider"), approve=False,
+                             terms=amendments.DeciderTerms(
+                                 decision_date=today(), minutes_posted=today(),
+                                 reasons="Förlängningen ryms inte i projektet.",
+                                 jav_confirmed=True))
+    session.commit()
+
+    rows = body_rows(page(finance_client.get("/ekonomi/")), "Ej utbetalt stöd per kvartal")
+
+    label = f"{end.year} kvartal {(end.month - 1) // 3 + 1}"
+    assert [r for r in rows if r[1] != "0"] == [
+        [r[0] for r in rows if r[0].startswith(label)] + ["1", kr(GRANT)]], rows
+
+
 def test_dashboard_lists_the_pilots_with_granted_paid_and_unpaid_linking_to_each(
     finance_client, granted
 ) -> None:
