@@ -5,6 +5,7 @@ was typed; one address cannot flood the officers."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -14,12 +15,13 @@ import sqlalchemy as sa
 from grants.completeness import today
 from grants.db import RecordIsAppendOnly, session
 from grants.letters import swedish_date
-from grants.models import AccessibilityFeedback, FeedbackEvent, OutboxMessage
+from grants.models import AccessibilityFeedback, FeedbackEvent, OutboxMessage, User
 from grants.operations import amendments
-from grants.operations.feedback import PER_ADDRESS_PER_HOUR
+from grants.operations.feedback import PER_ADDRESS_PER_HOUR, act_on_feedback
 from tests.conftest import csrf_token
 from tests.web.conftest import error_summary, field_error, page
 from tests.web.test_query_counts import counting_queries
+from workflows import TransitionRefused
 
 PROBLEM = "Knappen «Skicka in» går inte att nå med tabb i budgeten."
 
@@ -275,3 +277,45 @@ def test_the_decision_text_names_an_amendment_and_a_cancellation_for_what_they_a
     cancelled = page(browser.get(f"/mina-ansokningar/{granted.id}")).text
     assert f"Stödet återkallades {swedish_date(today())}." in cancelled
     assert "Villkoren nedan gällde fram till dess." in cancelled
+
+
+def test_two_officers_answering_the_same_feedback_at_once_close_it_once(
+    app, client, make_user
+) -> None:
+    """Real threads with their own sessions and commits: one answer wins, the other is refused
+    with the state the first left, and the history has one closing event and one mail."""
+    send(client, email="alva@example.se", wants_reply="y")
+    feedback_id = all_feedback()[0].id
+    officers = [make_user("officer").id, make_user("officer").id]
+    session.remove()
+    barrier = threading.Barrier(2)
+    results: list[Any] = [None, None]
+
+    def answer(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                act_on_feedback(session.get(AccessibilityFeedback, feedback_id),
+                                "close_feedback", reason=f"Svar {i}.",
+                                actor=session.get(User, officers[i]))
+                session.commit()
+                results[i] = "ok"
+            except Exception as exc:  # the outcome is what the test inspects
+                session.rollback()
+                results[i] = exc
+            finally:
+                session.remove()
+
+    threads = [threading.Thread(target=answer, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert results.count("ok") == 1, results
+    refused = next(r for r in results if r != "ok")
+    assert isinstance(refused, TransitionRefused), refused
+    assert "«Åtgärdad och avslutad»" in refused.reasons[0]
+    [feedback] = all_feedback()
+    assert [e.trigger for e in feedback.events] == ["receive", "close_feedback"]
+    assert len(mails(f"feedback:{feedback_id}:answer:")) == 1
