@@ -7,9 +7,13 @@ import logging
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from grants import create_app
+from grants.db import session
+from grants.models import AccessibilityFeedback
 from grants.security import CONTENT_SECURITY_POLICY
+from tests.conftest import csrf_token
 from workflows import State
 
 PAGES = ["/", "/logga-in", "/finns-inte", "/static/style.css", "/healthz"]
@@ -105,3 +109,21 @@ def test_healthz_says_503_when_the_database_is_unreachable(tmp_path) -> None:
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "unreachable"}
     app.extensions["pilotfonden.engine"].dispose()
+
+
+def test_nul_characters_are_dropped_from_query_strings_and_form_fields(
+    client, make_user, signed_in
+) -> None:
+    """PostgreSQL refuses NUL in text: a search or a form with one must get its normal answer,
+    not a 500 (this test runs on both databases)."""
+    admin = signed_in(make_user("admin"))
+    assert admin.get("/admin/anvandare?q=a%00b").status_code == 200
+    assert client.get("/piloter?q=fritid%00s").status_code == 200
+
+    token = csrf_token(client, "/tillganglighet")
+    response = client.post("/tillganglighet", data={
+        "csrf_token": token, "description": "Knappen\x00 syns inte.", "page": "Start\x00sidan"})
+
+    assert response.status_code == 302
+    feedback = session.scalars(sa.select(AccessibilityFeedback)).one()
+    assert (feedback.description, feedback.page) == ("Knappen syns inte.", "Startsidan")
