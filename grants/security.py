@@ -45,10 +45,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _drop_nul_characters() -> None:
         # Nobody types a NUL, no text in the fund may hold one, and PostgreSQL refuses them in
-        # text (a 500 instead of the form's own answer): they are dropped from the query string
-        # and the form fields before any view reads them. (Uploaded files are left as they are.)
-        if "%00" in request.query_string.decode("latin-1"):
-            request.__dict__["args"] = _without_nul(request.args)
+        # text (a 500 instead of the form's own answer): they are dropped from form fields
+        # before any view reads them. (Uploaded files are left as they are; a search that holds
+        # one is refused with a reason by the page that searches.)
         if request.method in ("POST", "PUT", "PATCH") and request.content_length:
             form = request.form
             if any("\x00" in value for _key, value in form.items(multi=True)):

@@ -83,6 +83,8 @@ def index() -> Any:
         problems.append(f"Okänd status «{status}». Välj aktiva eller avstängda.")
     if len(text) > 200:
         problems.append("Sökningen får vara högst 200 tecken.")
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL: the search would be a 500 there
+        problems.append("Sökningen innehåller ett tecken som inte går att söka på.")
     if problems:
         return render_template("accounts/index.html", people=[], problems=problems,
                                pages=Pages(1, 0, PER_PAGE), text=text, role=role,
